@@ -1,0 +1,14 @@
+/**
+ * A local AWS Secrets Manager: a fetch handler that speaks the service's JSON 1.1 protocol,
+ * verifies SigV4, and keeps secrets in memory or in Workers KV. Runs in workerd, Node, Deno, Bun
+ * and browsers.
+ *
+ * @module
+ */
+export type { Emulator, EmulatorOptions, Fault } from './emulator.js'
+export { createEmulator } from './emulator.js'
+export { AwsServiceError } from './errors.js'
+export { type KvNamespaceLike, KvStore } from './kv-store.js'
+export { MemoryStore } from './memory-store.js'
+export type { CredentialsOption, EmulatorCredential } from './sigv4.js'
+export type { EmulatorStore, StoredSecret, StoredTag, StoredVersion } from './types.js'
