@@ -206,7 +206,7 @@ function readBooleanMembers(
 // sized to the expected number of draws, so a 4096-character password costs one getRandomValues
 // call instead of thousands.
 function createIndexSource(random: RandomFill, expectedDraws: number): (bound: number) => number {
-  const batch = new Uint32Array(expectedDraws + 65536)
+  const batch = new Uint32Array(Math.min(MAX_RANDOM_BATCH, expectedDraws + RANDOM_BATCH_SLACK))
   let values: Uint32Array = batch
   let next = values.length
   return (bound) => {

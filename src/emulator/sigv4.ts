@@ -173,6 +173,7 @@ export async function verifySigV4(
 
   // Non-S3 services always hash the payload. A signer that also sends x-amz-content-sha256 (the SDK
   // does) signs with the header's value, so a value that is not the body's hash cannot verify.
+  // The cast only narrows the type: a body read with arrayBuffer() is never a SharedArrayBuffer.
   const payloadHash = toHex(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>))
   const declaredHash = request.headers.get('x-amz-content-sha256')
   if (declaredHash !== null && declaredHash !== payloadHash) throw invalid(SIGNATURE_MISMATCH)
