@@ -156,8 +156,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         input
       )
     )
-    if (drop)
-      throw new TypeError(`The emulator dropped the ${operationName} response (${requestId}).`)
+    if (drop) throw new DroppedResponse(operationName, requestId)
     return jsonResponse(200, output, requestId)
   }
 
@@ -169,8 +168,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     try {
       response = await handle(request, requestId)
     } catch (error) {
-      if (error instanceof TypeError && error.message.startsWith('The emulator dropped'))
-        throw error
+      if (error instanceof DroppedResponse) throw error
       response = errorResponse(error, requestId)
     }
     if (origin !== null) {
@@ -189,6 +187,13 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     clearFaults() {
       faults.length = 0
     },
+  }
+}
+
+// A TypeError, because that is what `fetch` rejects with when a connection is lost.
+class DroppedResponse extends TypeError {
+  constructor(operation: string, requestId: string) {
+    super(`The emulator dropped the ${operation} response (${requestId}) after committing it.`)
   }
 }
 

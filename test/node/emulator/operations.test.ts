@@ -387,6 +387,17 @@ describe('emulator', () => {
       expect(Object.keys(stages)).toHaveLength(2)
     })
 
+    it('makes one version from concurrent writes with the same token', async () => {
+      await create('race')
+      const input = { SecretId: 'race', ClientRequestToken: token(), SecretString: 'r' }
+      const results = await Promise.all(
+        Array.from({ length: 8 }, () => at('PutSecretValue', input))
+      )
+      expect(results.map((r) => r.status)).toEqual(Array(8).fill(200))
+      const stages = (await at('DescribeSecret', { SecretId: 'race' })).body.VersionIdsToStages
+      expect(Object.keys(stages)).toHaveLength(2)
+    })
+
     it('requires a value and a token', async () => {
       await create('needs')
       await expectError(
