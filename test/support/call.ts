@@ -59,7 +59,8 @@ export async function call(
   options: CallOptions = {}
 ): Promise<CallResult> {
   const response = await emulator.fetch(await signedRequest(operation, input, options))
-  const text = await response.text()
+  // Decode by hand: workerd warns when .text() meets a non-text content type like x-amz-json-1.1.
+  const text = new TextDecoder().decode(await response.arrayBuffer())
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} }
 }
 
