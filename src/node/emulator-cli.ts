@@ -42,13 +42,13 @@ const emulator = createEmulator({
     secretAccessKey !== undefined && { credentials: [{ accessKeyId, secretAccessKey }] }),
 })
 const served = await serve(emulator.fetch, { host: values.host, port })
-console.log(`edge-secrets emulator: AWS Secrets Manager at ${served.url}`)
-console.log(
-  `  e.g. aws secretsmanager list-secrets --endpoint-url ${served.url} --region us-east-1`
-)
-
+// Handlers first: whoever reads the endpoint line may signal us at once.
 const stop = () => {
   served.close().then(() => process.exit(0))
 }
 process.on('SIGINT', stop)
 process.on('SIGTERM', stop)
+console.log(`edge-secrets emulator: AWS Secrets Manager at ${served.url}`)
+console.log(
+  `  e.g. aws secretsmanager list-secrets --endpoint-url ${served.url} --region us-east-1`
+)

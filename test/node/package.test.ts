@@ -1,0 +1,209 @@
+// The published package as a user gets it: `npm pack` (whose prepack builds dist/), installed
+// into an empty Node project, imported through its subpath exports.
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REPO_ROOT, run } from '../support/child-process.js'
+
+const HAS_CLIENT = existsSync(join(REPO_ROOT, 'src/client/index.ts'))
+const NPM_TIMEOUT_MS = 110_000
+const NODE_TIMEOUT_MS = 30_000
+
+// Run with node inside the project: only the package's own exports and dependencies resolve.
+const SMOKE_SCRIPT = `
+import { AwsClient } from 'aws4fetch'
+import { createEmulator, KvStore, MemoryStore } from 'edge-secrets/emulator'
+import { serve } from 'edge-secrets/node'
+
+const credentials = { accessKeyId: 'AKIDPACKAGEEXAMPLE', secretAccessKey: 'package-secret' }
+const aws = new AwsClient({ ...credentials, service: 'secretsmanager', region: 'us-east-1', retries: 0 })
+const init = (operation, input) => ({
+  method: 'POST',
+  headers: {
+    'content-type': 'application/x-amz-json-1.1',
+    'x-amz-target': 'secretsmanager.' + operation,
+  },
+  body: JSON.stringify(input),
+})
+const create = { Name: 'packaged', SecretString: 'it works', ClientRequestToken: crypto.randomUUID() }
+
+// The emulator on a port, called over HTTP.
+const emulator = createEmulator({ credentials: [credentials], store: new MemoryStore() })
+const served = await serve(emulator.fetch, { host: '127.0.0.1', port: 0 })
+const results = {}
+try {
+  const created = await aws.fetch(served.url, init('CreateSecret', create))
+  const read = await aws.fetch(served.url, init('GetSecretValue', { SecretId: 'packaged' }))
+  results.served = { create: created.status, read: read.status, value: (await read.json()).SecretString }
+} finally {
+  await served.close()
+}
+
+// The KV store over a Map with the KV namespace's interface, called in-process.
+const map = new Map()
+const kv = {
+  get: async (key) => map.get(key) ?? null,
+  put: async (key, value) => void map.set(key, value),
+  delete: async (key) => void map.delete(key),
+  list: async ({ prefix }) => ({
+    keys: [...map.keys()].filter((key) => key.startsWith(prefix)).map((name) => ({ name })),
+    list_complete: true,
+  }),
+}
+const onKv = createEmulator({ credentials: [credentials], store: new KvStore(kv) })
+const url = 'https://secretsmanager.us-east-1.amazonaws.com/'
+const kvCreated = await onKv.fetch(await aws.sign(url, init('CreateSecret', create)))
+const kvRead = await onKv.fetch(await aws.sign(url, init('GetSecretValue', { SecretId: 'packaged' })))
+results.kv = { create: kvCreated.status, read: kvRead.status, value: (await kvRead.json()).SecretString, keys: map.size }
+console.log(JSON.stringify(results))
+`
+
+// Type-checked with the repository's tsc as a strict NodeNext project would.
+const TYPES_CHECK = `
+import { createEmulator, type Emulator, type EmulatorOptions, KvStore, MemoryStore } from 'edge-secrets/emulator'
+
+const options: EmulatorOptions = { store: new MemoryStore(), accountId: '123456789012' }
+const emulator: Emulator = createEmulator(options)
+export const response: Promise<Response> = emulator.fetch(new Request('http://127.0.0.1/'))
+export const store: KvStore = new KvStore({
+  get: async () => null,
+  put: async () => {},
+  delete: async () => {},
+  list: async () => ({ keys: [], list_complete: true }),
+})
+// @ts-expect-error the account id is a string, so the declarations are real types, not any
+createEmulator({ accountId: 123 })
+`
+
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'es2022',
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    lib: ['es2022', 'dom'],
+    types: [],
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    skipLibCheck: false,
+    noEmit: true,
+  },
+  files: ['types-check.ts'],
+}
+
+let project: string
+let packedFiles: string[]
+
+beforeAll(async () => {
+  project = await mkdtemp(join(tmpdir(), 'edge-secrets-package-'))
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', project], {
+    cwd: REPO_ROOT,
+    timeoutMs: NPM_TIMEOUT_MS,
+  })
+  if (packed.code !== 0) throw new Error(`npm pack failed\n${packed.stderr}`)
+  const [tarball] = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[]
+  if (!tarball) throw new Error(`npm pack printed no tarball\n${packed.stdout}`)
+  packedFiles = tarball.files.map((file) => file.path)
+
+  await writeFile(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'edge-secrets-consumer', private: true, type: 'module' })
+  )
+  const installed = await run(
+    'npm',
+    ['install', join(project, tarball.filename), '--prefer-offline', '--no-audit', '--no-fund'],
+    { cwd: project, timeoutMs: NPM_TIMEOUT_MS }
+  )
+  if (installed.code !== 0) throw new Error(`npm install failed\n${installed.stderr}`)
+}, 300_000)
+
+afterAll(async () => {
+  if (project) await rm(project, { recursive: true, force: true })
+})
+
+describe('the npm package', () => {
+  describe('tarball', () => {
+    it('holds the built dist/ and no source or test files', () => {
+      expect(packedFiles).toEqual(
+        expect.arrayContaining([
+          'package.json',
+          'README.md',
+          'dist/emulator/index.js',
+          'dist/emulator/index.d.ts',
+          'dist/node/serve.js',
+          'dist/node/serve.d.ts',
+          'dist/node/emulator-cli.js',
+        ])
+      )
+      expect(packedFiles.filter((path) => /^(src|test)\//.test(path))).toEqual([])
+      expect(
+        packedFiles.filter((path) => /\.test\.|\.ts$/.test(path) && !path.endsWith('.d.ts'))
+      ).toEqual([])
+    })
+  })
+
+  describe('installed into an empty Node project', () => {
+    it('brings only its runtime dependencies', async () => {
+      const manifest = JSON.parse(
+        await readFile(join(project, 'node_modules/edge-secrets/package.json'), 'utf8')
+      ) as { dependencies?: Record<string, string> }
+      expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['aws4fetch', 'hono'])
+      expect(existsSync(join(project, 'node_modules/aws4fetch/package.json'))).toBe(true)
+      expect(existsSync(join(project, 'node_modules/@aws-sdk'))).toBe(false)
+    })
+
+    it('imports edge-secrets/emulator and edge-secrets/node and answers signed calls with 200', async () => {
+      await writeFile(join(project, 'smoke.mjs'), SMOKE_SCRIPT)
+      const result = await run(process.execPath, ['smoke.mjs'], {
+        cwd: project,
+        timeoutMs: NODE_TIMEOUT_MS,
+      })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toEqual({
+        served: { create: 200, read: 200, value: 'it works' },
+        kv: { create: 200, read: 200, value: 'it works', keys: 1 },
+      })
+    })
+
+    it('ships declarations that type-check an edge-secrets/emulator import', async () => {
+      expect(existsSync(join(project, 'node_modules/edge-secrets/dist/emulator/index.d.ts'))).toBe(
+        true
+      )
+      await writeFile(join(project, 'types-check.ts'), TYPES_CHECK)
+      await writeFile(join(project, 'tsconfig.json'), JSON.stringify(TSCONFIG))
+      const result = await run(
+        join(REPO_ROOT, 'node_modules/.bin/tsc'),
+        ['-p', join(project, 'tsconfig.json')],
+        { cwd: project, timeoutMs: NODE_TIMEOUT_MS }
+      )
+      expect(result.stdout + result.stderr).toBe('')
+      expect(result.code).toBe(0)
+    })
+
+    it('installs the edge-secrets-emulator command', async () => {
+      const result = await run(
+        join(project, 'node_modules/.bin/edge-secrets-emulator'),
+        ['--help'],
+        { cwd: project, timeoutMs: NODE_TIMEOUT_MS }
+      )
+      expect(result.code).toBe(0)
+      expect(result.stdout).toMatch(/^Usage: edge-secrets-emulator/)
+    })
+
+    it.skipIf(!HAS_CLIENT)('imports edge-secrets/client', async () => {
+      const result = await run(
+        process.execPath,
+        [
+          '--input-type=module',
+          '-e',
+          "console.log(Object.keys(await import('edge-secrets/client')).length)",
+        ],
+        { cwd: project, timeoutMs: NODE_TIMEOUT_MS }
+      )
+      expect(result.stderr).toBe('')
+      expect(Number(result.stdout)).toBeGreaterThan(0)
+    })
+  })
+})
