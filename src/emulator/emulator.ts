@@ -37,7 +37,10 @@ export interface EmulatorOptions {
   maxBodyBytes?: number
 }
 
-/** A fault to inject. Each applies to the next `count` matching requests that pass SigV4. */
+/**
+ * A fault to inject. Faults queue in the order added; each request that passes SigV4 takes at
+ * most one, the oldest whose `operations` match, and a fault lasts for `count` requests.
+ */
 export interface Fault {
   /**
    * - `latency`: wait `ms` before handling the request.
@@ -106,17 +109,16 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     return result
   }
 
-  const takeFaults = (operation: string): Fault[] => {
-    const taken: Fault[] = []
-    for (const entry of faults) {
-      const { operations } = entry.fault
-      if (entry.remaining > 0 && (!operations || operations.includes(operation))) {
-        entry.remaining--
-        taken.push(entry.fault)
-      }
-    }
-    for (let i = faults.length - 1; i >= 0; i--) if (faults[i]?.remaining === 0) faults.splice(i, 1)
-    return taken
+  // Each request takes at most one fault, the oldest that matches, so queued faults hit
+  // successive requests: throttle then drop-response fails the first call and loses the second.
+  const takeFault = (operation: string): Fault | undefined => {
+    const index = faults.findIndex(
+      ({ fault }) => !fault.operations || fault.operations.includes(operation)
+    )
+    const entry = faults[index]
+    if (!entry) return undefined
+    if (--entry.remaining === 0) faults.splice(index, 1)
+    return entry.fault
   }
 
   async function handle(request: Request, requestId: string): Promise<Response> {
@@ -138,16 +140,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const input = parseInput(body)
 
-    let drop = false
-    for (const fault of takeFaults(operationName)) {
-      if (fault.kind === 'latency') await sleep(fault.ms ?? 0)
-      else if (fault.kind === 'throttle') {
-        throw new AwsServiceError('ThrottlingException', 'Rate exceeded')
-      } else if (fault.kind === 'server-error') {
-        const status = fault.status ?? 500
-        const type = status === 503 ? 'ServiceUnavailable' : 'InternalServiceError'
-        throw new AwsServiceError(type, 'An error occurred on the server side.', status)
-      } else drop = true
+    const fault = takeFault(operationName)
+    if (fault?.kind === 'latency') await sleep(fault.ms ?? 0)
+    if (fault?.kind === 'throttle')
+      throw new AwsServiceError('ThrottlingException', 'Rate exceeded')
+    if (fault?.kind === 'server-error') {
+      const status = fault.status ?? 500
+      const type = status === 503 ? 'ServiceUnavailable' : 'InternalServiceError'
+      throw new AwsServiceError(type, 'An error occurred on the server side.', status)
     }
 
     const output = await exclusive(() =>
@@ -156,7 +156,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         input
       )
     )
-    if (drop) throw new DroppedResponse(operationName, requestId)
+    if (fault?.kind === 'drop-response') throw new DroppedResponse(operationName, requestId)
     return jsonResponse(200, output, requestId)
   }
 
@@ -171,6 +171,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (error instanceof DroppedResponse) throw error
       response = errorResponse(error, requestId)
     }
+    // The service sends Date, and clients correct clock skew from it, so it follows our clock.
+    response.headers.set('date', new Date(now()).toUTCString())
     if (origin !== null) {
       response.headers.set('access-control-allow-origin', origin)
       response.headers.set('access-control-expose-headers', EXPOSED_HEADERS)
@@ -182,7 +184,8 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   return {
     fetch,
     injectFault(fault) {
-      faults.push({ fault, remaining: fault.count ?? 1 })
+      const remaining = fault.count ?? 1
+      if (remaining > 0) faults.push({ fault, remaining })
     },
     clearFaults() {
       faults.length = 0

@@ -76,9 +76,14 @@ const save = (ctx: OperationContext, secret: StoredSecret) =>
  * An ARN of another region or account names no secret here.
  */
 async function find(ctx: OperationContext, secretId: string): Promise<StoredSecret | undefined> {
-  if (!secretId.startsWith('arn:')) return load(ctx, secretId)
-  const [, , service, region, account, type, ...rest] = secretId.split(':')
+  if (!secretId.startsWith('arn:')) {
+    // The service validates a name-shaped SecretId as a name (ValidationException).
+    checkName(secretId)
+    return load(ctx, secretId)
+  }
+  const [, arnPartition, service, region, account, type, ...rest] = secretId.split(':')
   if (service !== 'secretsmanager' || type !== 'secret' || rest.length === 0) return undefined
+  if (arnPartition !== partition(ctx.region)) return undefined
   if (region !== ctx.region || account !== ctx.accountId) return undefined
   const resource = rest.join(':')
   const full = /^(.+)-[A-Za-z0-9]{6}$/.exec(resource)
@@ -208,10 +213,24 @@ function addVersion(
     if (drop) excess--
     return !drop
   })
+  // Versions younger than a day are kept, so sustained writes reach the quota. The caller has
+  // changed only its own copy of the secret, so refusing here leaves nothing half-written.
+  if (excess > 0) {
+    throw new AwsServiceError(
+      'LimitExceededException',
+      `The secret has reached its quota of ${MAX_VERSIONS} versions; versions younger than 24 hours are not removed.`
+    )
+  }
   return version
 }
 
+// A key appears once; a repeated key keeps its last value, as TagResource overwrites.
 function readTags(reader: InputReader): StoredTag[] | undefined {
+  const tags = readTagList(reader)
+  return tags && [...new Map(tags.map((tag) => [tag.Key, tag])).values()]
+}
+
+function readTagList(reader: InputReader): StoredTag[] | undefined {
   return reader.list('Tags', { max: 50 }, (raw) => {
     const tag = objectItem('Tags')(raw)
     const Key = tag.Key
@@ -357,9 +376,12 @@ async function putSecretValue(ctx: OperationContext, input: Input): Promise<Outp
   if (!value) throw invalidRequest('You must provide either SecretString or SecretBinary.')
   const versionId = requireToken(token)
   const secret = notDeleted(await mustFind(ctx, secretId))
+  // "If this operation creates the first version for the secret, then Secrets Manager
+  // automatically attaches the staging label AWSCURRENT to it."
+  const first = secret.Versions.length === 0 && stages && !stages.includes(CURRENT)
   const version =
     replayedVersion(secret, versionId, value) ??
-    addVersion(ctx, secret, versionId, value, stages ?? [CURRENT])
+    addVersion(ctx, secret, versionId, value, first ? [...stages, CURRENT] : (stages ?? [CURRENT]))
   await save(ctx, secret)
   return {
     ARN: secret.ARN,
@@ -380,19 +402,19 @@ async function updateSecret(ctx: OperationContext, input: Input): Promise<Output
   reader.done()
   const versionId = value && requireToken(token)
   const secret = notDeleted(await mustFind(ctx, secretId))
+  // We read the token rule as CreateSecret and PutSecretValue do (a retry with the same value is
+  // ignored), so a client whose response was lost can retry without making a second version.
+  // Checked before anything changes, so a refused replay changes nothing.
+  const replayed = value && versionId ? replayedVersion(secret, versionId, value) : undefined
+  if (replayed) return { ARN: secret.ARN, Name: secret.Name, VersionId: replayed.VersionId }
   if (description !== undefined) secret.Description = description
   // An empty KmsKeyId switches back to the AWS managed key, which DescribeSecret does not show.
   if (kmsKeyId === '') delete secret.KmsKeyId
   else if (kmsKeyId !== undefined) secret.KmsKeyId = kmsKeyId
   if (type !== undefined) secret.Type = type
   secret.LastChangedDate = ctx.now
-  // We read the token rule as CreateSecret and PutSecretValue do (a retry with the same value is
-  // ignored), so a client whose response was lost can retry without making a second version.
   const version =
-    value && versionId
-      ? (replayedVersion(secret, versionId, value) ??
-        addVersion(ctx, secret, versionId, value, [CURRENT]))
-      : undefined
+    value && versionId ? addVersion(ctx, secret, versionId, value, [CURRENT]) : undefined
   await save(ctx, secret)
   return compact({ ARN: secret.ARN, Name: secret.Name, VersionId: version?.VersionId })
 }
@@ -418,9 +440,12 @@ async function deleteSecret(ctx: OperationContext, input: Input): Promise<Output
     // "If you forcibly delete an already deleted or nonexistent secret, the operation does not
     // return ResourceNotFoundException."
     if (!force) throw resourceNotFound()
+    const isArn = secretId.startsWith('arn:')
     return {
-      ARN: `arn:${partition(ctx.region)}:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${secretId}`,
-      Name: secretId,
+      ARN: isArn
+        ? secretId
+        : `arn:${partition(ctx.region)}:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${secretId}`,
+      Name: isArn ? secretId.split(':').slice(6).join(':') : secretId,
       DeletionDate: seconds(ctx.now),
     }
   }
@@ -514,7 +539,10 @@ function readFilters(reader: InputReader): Filter[] | undefined {
     }
     for (const value of Values) {
       if (!FILTER_VALUE_PATTERN.test(value)) {
-        throw invalidParameter(`Invalid filter value: ${value}`)
+        throw new AwsServiceError(
+          'ValidationException',
+          `1 validation error detected: Value '${value}' at 'filters.member.values.member' failed to satisfy constraint: Member must satisfy regular expression pattern: ${FILTER_VALUE_PATTERN.source}`
+        )
       }
     }
     return { Key, Values }
@@ -577,8 +605,12 @@ function decodeToken(token: string | undefined, query: string): number {
   if (token === undefined) return 0
   try {
     const parsed = JSON.parse(atob(token)) as { offset?: unknown; query?: unknown }
-    if (typeof parsed.offset === 'number' && parsed.query === query && parsed.offset >= 0) {
-      return parsed.offset
+    if (
+      Number.isSafeInteger(parsed.offset) &&
+      parsed.query === query &&
+      Number(parsed.offset) >= 0
+    ) {
+      return Number(parsed.offset)
     }
   } catch {
     // fall through to the service's error

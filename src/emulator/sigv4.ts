@@ -295,11 +295,17 @@ function parseQuery(query: URLSearchParams): SignedParts {
   return parts
 }
 
-const splitSignedHeaders = (list: string) =>
-  list
-    .split(';')
-    .filter((name) => name !== '')
-    .map((name) => name.toLowerCase())
+// An HTTP token (RFC 9110): anything else cannot name a header, and Headers.get would throw.
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+function splitSignedHeaders(list: string): string[] {
+  const names = list.split(';').filter((name) => name !== '')
+  const invalid = names.find((name) => !HEADER_NAME.test(name))
+  if (invalid !== undefined) {
+    throw incomplete(`'${invalid}' in SignedHeaders is not a valid header name.`)
+  }
+  return names.map((name) => name.toLowerCase())
+}
 
 // SigV4 dates are ISO 8601 "basic format" in UTC: 20261123T120000Z.
 function parseAmzDate(value: string): number {

@@ -43,7 +43,8 @@ export class InputReader {
   }
 
   #violation(member: string, value: unknown, constraint: string, sensitive = false) {
-    const shown = sensitive || typeof value === 'object' ? '' : ` '${String(value)}'`
+    const shown =
+      value === null ? ' null' : sensitive || typeof value === 'object' ? '' : ` '${String(value)}'`
     this.#violations.push(
       `Value${shown} at '${camel(member)}' failed to satisfy constraint: ${constraint}`
     )
@@ -52,7 +53,7 @@ export class InputReader {
   #present(member: string, required: boolean | undefined): unknown {
     const value = this.#input[member]
     if (value == null) {
-      if (required) this.#violation(member, null, 'Member must not be null', true)
+      if (required) this.#violation(member, null, 'Member must not be null')
       return undefined
     }
     return value
@@ -63,7 +64,7 @@ export class InputReader {
     const value = this.#present(member, rule.required)
     if (value === undefined) return undefined
     if (typeof value !== 'string') throw serialization(member, 'a string')
-    this.#length(member, value, value.length, rule)
+    this.#length(member, value, codePoints(value), rule)
     if (rule.pattern && !rule.pattern.test(value)) {
       this.#violation(
         member,
@@ -158,12 +159,30 @@ export class InputReader {
   }
 }
 
+// Smithy measures string length in Unicode code points, not UTF-16 units.
+function codePoints(text: string): number {
+  let count = text.length
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    // A high surrogate followed by a low one is one code point.
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--
+        i++
+      }
+    }
+  }
+  return count
+}
+
 /** Reads a list element that must be a string within a length range. */
 export const stringItem =
   (member: string, min: number, max: number) =>
   (value: unknown): string => {
     if (typeof value !== 'string') throw serialization(member, 'a list of strings')
-    if (value.length < min || value.length > max) {
+    const length = codePoints(value)
+    if (length < min || length > max) {
       throw new AwsServiceError(
         'ValidationException',
         `1 validation error detected: Value at '${camel(member)}' failed to satisfy constraint: Member must satisfy constraint: [Member must have length less than or equal to ${max}, Member must have length greater than or equal to ${min}]`

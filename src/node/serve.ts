@@ -19,16 +19,18 @@ export interface ServedHandler {
  * response looks to a client.
  *
  * @param handler The fetch handler.
- * @param options `host` (default `127.0.0.1`) and `port` (default `0`: any free port).
+ * @param options `host` (default `127.0.0.1`), `port` (default `0`: any free port) and
+ *   `maxBodyBytes` (default 10 MiB: larger bodies get 413 before they are buffered).
  * @returns Once listening, the URL and a `close()`.
  */
 export async function serve(
   handler: FetchHandler,
-  options: { host?: string; port?: number } = {}
+  options: { host?: string; port?: number; maxBodyBytes?: number } = {}
 ): Promise<ServedHandler> {
   const host = options.host ?? '127.0.0.1'
+  const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024
   const server = createServer((req, res) => {
-    respond(handler, host, req, res).catch(() => res.destroy())
+    respond(handler, host, maxBodyBytes, req, res).catch(() => res.destroy())
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -50,11 +52,17 @@ export async function serve(
 async function respond(
   handler: FetchHandler,
   host: string,
+  maxBodyBytes: number,
   req: IncomingMessage,
   res: ServerResponse
 ): Promise<void> {
   const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).byteLength
+    if (size > maxBodyBytes) return plainError(res, 413, 'Request body too large')
+    chunks.push(chunk as Buffer)
+  }
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
@@ -62,11 +70,17 @@ async function respond(
   }
   const method = req.method ?? 'GET'
   const body = method === 'GET' || method === 'HEAD' ? undefined : Buffer.concat(chunks)
-  const request = new Request(`http://${req.headers.host ?? host}${req.url ?? '/'}`, {
-    method,
-    headers,
-    ...(body !== undefined && { body }),
-  })
+  let request: Request
+  try {
+    request = new Request(`http://${req.headers.host ?? host}${req.url ?? '/'}`, {
+      method,
+      headers,
+      ...(body !== undefined && { body }),
+    })
+  } catch {
+    // An unparsable Host or path never reaches the handler.
+    return plainError(res, 400, 'Bad request')
+  }
   const response = await handler(request)
   const outHeaders: Record<string, string> = {}
   response.headers.forEach((value, name) => {
@@ -74,4 +88,9 @@ async function respond(
   })
   res.writeHead(response.status, outHeaders)
   res.end(Buffer.from(await response.arrayBuffer()))
+}
+
+function plainError(res: ServerResponse, status: number, message: string) {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' })
+  res.end(message)
 }

@@ -201,6 +201,18 @@ describe('emulator', () => {
       )
     })
 
+    it('keeps one tag per key, the last value winning', async () => {
+      await at('CreateSecret', {
+        Name: 'tagged',
+        Tags: [
+          { Key: 'env', Value: 'dev' },
+          { Key: 'env', Value: 'prod' },
+        ],
+      })
+      const described = (await at('DescribeSecret', { SecretId: 'tagged' })).body
+      expect(described.Tags).toEqual([{ Key: 'env', Value: 'prod' }])
+    })
+
     it('stores description, KMS key, tags and type for DescribeSecret', async () => {
       await at('CreateSecret', {
         Name: 'meta',
@@ -296,6 +308,38 @@ describe('emulator', () => {
         'GetSecretValue',
         { SecretId: 'versions', VersionStage: 'NOPE' },
         'ResourceNotFoundException'
+      )
+    })
+
+    it('validates a name-shaped SecretId as a name', async () => {
+      const message = await expectError(
+        'GetSecretValue',
+        { SecretId: 'no spaces' },
+        'ValidationException'
+      )
+      expect(message).toContain('Invalid name')
+      const batch = (await at('BatchGetSecretValue', { SecretIdList: ['no spaces'] })).body
+      expect(batch.Errors[0].ErrorCode).toBe('ValidationException')
+    })
+
+    it('does not find an ARN of another partition', async () => {
+      const { ARN } = await create('partitioned')
+      const foreign = ARN.replace('arn:aws:', 'arn:aws-cn:')
+      await expectError('GetSecretValue', { SecretId: foreign }, 'ResourceNotFoundException')
+    })
+
+    it('counts string lengths in code points, as the model does', async () => {
+      const emoji = '\u{1F511}'.repeat(40_000)
+      await create('emoji', { SecretString: emoji })
+      expect((await at('GetSecretValue', { SecretId: 'emoji' })).body.SecretString).toBe(emoji)
+      await expectError(
+        'CreateSecret',
+        {
+          Name: 'emoji-big',
+          ClientRequestToken: token(),
+          SecretString: '\u{1F511}'.repeat(65_537),
+        },
+        'ValidationException'
       )
     })
 
@@ -398,6 +442,33 @@ describe('emulator', () => {
       expect(Object.keys(stages)).toHaveLength(2)
     })
 
+    it('labels the first version AWSCURRENT even when other stages are given', async () => {
+      await at('CreateSecret', { Name: 'first-put' })
+      const put = (
+        await at('PutSecretValue', {
+          SecretId: 'first-put',
+          ClientRequestToken: token(),
+          SecretString: 'x',
+          VersionStages: ['AWSPENDING'],
+        })
+      ).body
+      expect(put.VersionStages).toEqual(['AWSPENDING', 'AWSCURRENT'])
+      expect((await at('GetSecretValue', { SecretId: 'first-put' })).body.SecretString).toBe('x')
+    })
+
+    it('refuses a write past 100 versions younger than a day, and prunes older ones', async () => {
+      await create('busy')
+      const put = () =>
+        at('PutSecretValue', { SecretId: 'busy', ClientRequestToken: token(), SecretString: 'x' })
+      for (let i = 1; i < 100; i++) expect((await put()).status).toBe(200)
+      const refused = await put()
+      expect(refused.body.__type).toBe('LimitExceededException')
+      const stages = (await at('DescribeSecret', { SecretId: 'busy' })).body.VersionIdsToStages
+      expect(Object.keys(stages)).toHaveLength(2)
+      clock += DAY_MS
+      expect((await put()).status).toBe(200)
+    })
+
     it('requires a value and a token', async () => {
       await create('needs')
       await expectError(
@@ -461,6 +532,20 @@ describe('emulator', () => {
         { ...input, SecretString: 'other' },
         'ResourceExistsException'
       )
+    })
+
+    it('changes nothing when a replay is refused or ignored', async () => {
+      await create('upd-atomic')
+      const id = token()
+      const input = { SecretId: 'upd-atomic', ClientRequestToken: id, SecretString: 'v2' }
+      await at('UpdateSecret', { ...input, Description: 'one' })
+      await expectError(
+        'UpdateSecret',
+        { ...input, SecretString: 'other', Description: 'two' },
+        'ResourceExistsException'
+      )
+      await at('UpdateSecret', { ...input, Description: 'three' })
+      expect((await at('DescribeSecret', { SecretId: 'upd-atomic' })).body.Description).toBe('one')
     })
 
     it('resets the KMS key with an empty KmsKeyId', async () => {
@@ -561,6 +646,13 @@ describe('emulator', () => {
       await expectError('DeleteSecret', { SecretId: 'never-was' }, 'ResourceNotFoundException')
     })
 
+    it('echoes an unknown ARN when force-deleting it', async () => {
+      const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:nope-AbCdEf'
+      const result = (await at('DeleteSecret', { SecretId: ARN, ForceDeleteWithoutRecovery: true }))
+        .body
+      expect(result).toMatchObject({ ARN, Name: 'nope-AbCdEf' })
+    })
+
     it('force-deletes a secret already pending deletion', async () => {
       await create('pending-force')
       await at('DeleteSecret', { SecretId: 'pending-force' })
@@ -635,6 +727,12 @@ describe('emulator', () => {
       )
       await expectError('ListSecrets', { NextToken: 'garbage' }, 'InvalidNextTokenException')
       await expectError('ListSecrets', { MaxResults: 101 }, 'ValidationException')
+    })
+
+    it('refuses a NextToken whose offset is not a whole number', async () => {
+      const query = JSON.stringify([[], false, 'created-date', 'asc'])
+      const NextToken = btoa(JSON.stringify({ offset: 0.5, query }))
+      await expectError('ListSecrets', { NextToken }, 'InvalidNextTokenException')
     })
 
     it('filters by name prefix, tags, description and all, with negation', async () => {
@@ -826,6 +924,23 @@ describe('emulator', () => {
       expect((await response.json()).__type).toBe('UnknownOperationException')
     })
 
+    it('sends a Date header from its own clock', async () => {
+      const result = await at('ListSecrets')
+      expect(result.headers.get('date')).toBe(new Date(START).toUTCString())
+    })
+
+    it('refuses a SignedHeaders entry that is not a header name', async () => {
+      const request = await sign('ListSecrets', {})
+      const headers = new Headers(request.headers)
+      const auth = headers.get('authorization') ?? ''
+      headers.set('authorization', auth.replace('SignedHeaders=', 'SignedHeaders=bad(name;'))
+      const response = await emulator.fetch(
+        new Request(request.url, { method: 'POST', headers, body: '{}' })
+      )
+      expect(response.status).toBe(400)
+      expect((await response.json()).__type).toBe('IncompleteSignatureException')
+    })
+
     it('refuses an oversized body with 413 before reading it all', async () => {
       const small = createEmulator({ maxBodyBytes: 1000, now: () => clock })
       const request = await signedRequest(
@@ -910,6 +1025,16 @@ describe('emulator', () => {
       const request = await sign('CreateSecret', { Name: 'committed' })
       await expect(emulator.fetch(request)).rejects.toBeInstanceOf(TypeError)
       expect((await at('DescribeSecret', { SecretId: 'committed' })).status).toBe(200)
+    })
+
+    it('gives queued faults to successive requests, one each', async () => {
+      emulator.injectFault({ kind: 'throttle' })
+      emulator.injectFault({ kind: 'drop-response' })
+      expect((await at('CreateSecret', { Name: 'queued' })).body.__type).toBe('ThrottlingException')
+      await expect(emulator.fetch(await sign('CreateSecret', { Name: 'queued' }))).rejects.toThrow(
+        TypeError
+      )
+      expect((await at('DescribeSecret', { SecretId: 'queued' })).status).toBe(200)
     })
 
     it('delays by the given latency', async () => {

@@ -222,6 +222,23 @@ describe('KvStore', () => {
     })
   })
 
+  describe('long names', () => {
+    it('stores a 512-character name under a KV key within the 512-byte limit', async () => {
+      const emulator = restart()
+      const Name = unique('long').padEnd(512, 'n')
+      await createString(emulator, Name, 'long-value')
+      const value = await ok(restart(), 'GetSecretValue', { SecretId: Name })
+      expect(value.Name).toBe(Name)
+      expect(value.SecretString).toBe('long-value')
+      const listed = await ok(restart(), 'ListSecrets', {
+        Filters: [{ Key: 'name', Values: [Name.slice(0, 40)] }],
+      })
+      expect(listed.SecretList.map((s: { Name: string }) => s.Name)).toEqual([Name])
+      await ok(emulator, 'DeleteSecret', { SecretId: Name, ForceDeleteWithoutRecovery: true })
+      expect((await call(restart(), 'DescribeSecret', { SecretId: Name })).status).toBe(400)
+    })
+  })
+
   describe('key prefix', () => {
     it('isolates two emulators that share one namespace', async () => {
       const Name = unique('kv/tenant')

@@ -1,0 +1,702 @@
+import { AwsClient } from 'aws4fetch'
+import { resolveEndpoint } from './endpoint.js'
+import { isSecretsManagerError, parseErrorResponse, SecretsManagerError } from './errors.js'
+import {
+  backoffMs,
+  CLOCK_SKEW_CODES,
+  clampRetryAfterMs,
+  RetryQuota,
+  retryAfterHintMs,
+  retryKind,
+  sleep,
+} from './retry.js'
+import { decodeResponse, encodeRequest } from './serde.js'
+import type {
+  AwsCredentials,
+  AwsCredentialsProvider,
+  BatchGetSecretValueRequest,
+  BatchGetSecretValueResponse,
+  CreateSecretRequest,
+  CreateSecretResponse,
+  DeleteSecretRequest,
+  DeleteSecretResponse,
+  DescribeSecretRequest,
+  DescribeSecretResponse,
+  GetRandomPasswordRequest,
+  GetRandomPasswordResponse,
+  GetSecretOptions,
+  GetSecretValueRequest,
+  GetSecretValueResponse,
+  ListSecretsRequest,
+  ListSecretsResponse,
+  Operation,
+  PutSecretValueRequest,
+  PutSecretValueResponse,
+  RequestOptions,
+  RestoreSecretRequest,
+  RestoreSecretResponse,
+  SecretBinaryInput,
+  SecretsManagerClientOptions,
+  UpdateSecretRequest,
+  UpdateSecretResponse,
+  WriteSecretOptions,
+  WriteSecretResult,
+} from './types.js'
+
+const DEFAULT_OPTIONS = {
+  useFipsEndpoint: false,
+  maxAttempts: 3,
+  timeoutMs: 10_000,
+} satisfies Partial<SecretsManagerClientOptions>
+
+const CONTENT_TYPE = 'application/x-amz-json-1.1'
+// Ask the provider again this long before the credentials expire.
+const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000
+// A response Date this far from our clock means our clock is off (the SDKs use 5 minutes; the
+// service rejects signatures more than 15 minutes off).
+const CLOCK_SKEW_THRESHOLD_MS = 5 * 60_000
+
+// One aws4fetch signer per credentials value, so the signing key is derived once per day.
+interface Signer {
+  credentials: AwsCredentials
+  aws: AwsClient
+}
+
+// The outcome of one attempt: a complete response, or a failure without one.
+type Exchange = { response: Response; body: string } | { error: SecretsManagerError }
+
+/**
+ * A Secrets Manager client over `fetch`, for Workers, Deno, Bun, Node 20+ and browsers. Every
+ * call is a signed awsJson1_1 POST with one retry loop (the SDKs' standard mode). Inputs and
+ * outputs use the AWS member names; `SecretBinary` is a `Uint8Array` and timestamps are `Date`.
+ *
+ * @example
+ * ```ts
+ * import { SecretsManagerClient } from 'edge-secrets/client'
+ *
+ * const sm = new SecretsManagerClient({
+ *   region: 'eu-west-1',
+ *   credentials: { accessKeyId, secretAccessKey, sessionToken },
+ * })
+ * const { SecretString } = await sm.getSecretValue({ SecretId: 'prod/app/db' })
+ * ```
+ */
+export class SecretsManagerClient {
+  /** The region every request is signed for. */
+  readonly region: string
+  /** The URL every request is POSTed to. */
+  readonly endpoint: string
+  readonly #credentials: AwsCredentials | AwsCredentialsProvider
+  readonly #maxAttempts: number
+  readonly #timeoutMs: number
+  readonly #fetch: typeof fetch | undefined
+  readonly #now: () => number
+  readonly #random: () => number
+  readonly #quota = new RetryQuota()
+  #signer: Signer | undefined
+  #refreshing: Promise<Signer> | undefined
+  #clockOffsetMs = 0
+
+  /**
+   * @param options Region, credentials and optional endpoint, retry and seam settings.
+   * @throws {TypeError} When `region` or `credentials` is missing, or an option is invalid
+   *   (see `resolveEndpoint` for the endpoint rules).
+   * @example
+   * ```ts
+   * const sm = new SecretsManagerClient({ region: 'us-east-1', credentials: async () => fetchRoleCredentials() })
+   * ```
+   */
+  constructor(options: SecretsManagerClientOptions) {
+    if (options?.region == null) throw new TypeError('region is a required option')
+    if (options.credentials == null) throw new TypeError('credentials is a required option')
+    const merged = { ...DEFAULT_OPTIONS, ...options }
+    const { credentials, maxAttempts, timeoutMs } = merged
+    if (typeof credentials !== 'function') {
+      if (credentials.accessKeyId == null) throw new TypeError('accessKeyId is a required option')
+      if (credentials.secretAccessKey == null) {
+        throw new TypeError('secretAccessKey is a required option')
+      }
+    }
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
+      throw new TypeError('maxAttempts must be an integer of at least 1')
+    }
+    if (!(timeoutMs >= 0)) throw new TypeError('timeoutMs must be 0 or more')
+    this.region = merged.region
+    this.endpoint = resolveEndpoint(merged)
+    this.#credentials = credentials
+    this.#maxAttempts = maxAttempts
+    this.#timeoutMs = timeoutMs
+    this.#fetch = merged.fetch
+    this.#now = merged.now ?? Date.now
+    this.#random = merged.random ?? Math.random
+  }
+
+  /**
+   * Creates a secret, with its first version when a value is given.
+   *
+   * @param input `Name`, and optionally the value, `Description`, `KmsKeyId`, `Tags`, …
+   * @param opts `{ signal }`.
+   * @returns The ARN, Name, and the VersionId when a value was given.
+   * @throws {SecretsManagerError} E.g. `ResourceExistsException`, or `InvalidRequestException`
+   *   when the name is scheduled for deletion.
+   * @example
+   * ```ts
+   * await sm.createSecret({ Name: 'prod/app/db', SecretString: JSON.stringify({ password }) })
+   * ```
+   */
+  async createSecret(
+    input: CreateSecretRequest,
+    opts?: RequestOptions
+  ): Promise<CreateSecretResponse> {
+    return this.#send('CreateSecret', withClientRequestToken(input), opts)
+  }
+
+  /**
+   * Reads a secret value: the AWSCURRENT version, unless `VersionId` or `VersionStage` is given.
+   *
+   * @param input `SecretId`, and optionally `VersionId` or `VersionStage`.
+   * @param opts `{ signal }`.
+   * @returns The value (`SecretString` or `SecretBinary`) with its version metadata.
+   * @throws {SecretsManagerError} E.g. `ResourceNotFoundException`, `DecryptionFailure`.
+   * @example
+   * ```ts
+   * const { SecretString } = await sm.getSecretValue({ SecretId: 'prod/app/db' })
+   * ```
+   */
+  async getSecretValue(
+    input: GetSecretValueRequest,
+    opts?: RequestOptions
+  ): Promise<GetSecretValueResponse> {
+    return this.#send('GetSecretValue', input, opts)
+  }
+
+  /**
+   * Changes a secret's metadata, and with a value creates a new AWSCURRENT version.
+   *
+   * @param input `SecretId`, and optionally a value, `Description`, `KmsKeyId`.
+   * @param opts `{ signal }`.
+   * @returns The ARN, Name, and a VersionId when a version was created.
+   * @throws {SecretsManagerError} E.g. `ResourceNotFoundException`, `InvalidRequestException`.
+   * @example
+   * ```ts
+   * await sm.updateSecret({ SecretId: 'prod/app/db', Description: 'primary database' })
+   * ```
+   */
+  async updateSecret(
+    input: UpdateSecretRequest,
+    opts?: RequestOptions
+  ): Promise<UpdateSecretResponse> {
+    return this.#send('UpdateSecret', withClientRequestToken(input), opts)
+  }
+
+  /**
+   * Stores a new version of a secret's value; it becomes AWSCURRENT unless `VersionStages` says
+   * otherwise.
+   *
+   * @param input `SecretId`, the value, and optionally `VersionStages`.
+   * @param opts `{ signal }`.
+   * @returns The ARN, Name, VersionId and VersionStages of the new version.
+   * @throws {SecretsManagerError} E.g. `ResourceNotFoundException`, `LimitExceededException`.
+   * @example
+   * ```ts
+   * await sm.putSecretValue({ SecretId: 'prod/app/key', SecretBinary: new Uint8Array([1, 2, 3]) })
+   * ```
+   */
+  async putSecretValue(
+    input: PutSecretValueRequest,
+    opts?: RequestOptions
+  ): Promise<PutSecretValueResponse> {
+    return this.#send('PutSecretValue', withClientRequestToken(input), opts)
+  }
+
+  /**
+   * Schedules a secret for deletion after a recovery window (7–30 days, default 30), or deletes
+   * it at once with `ForceDeleteWithoutRecovery`.
+   *
+   * @param input `SecretId`, and `RecoveryWindowInDays` or `ForceDeleteWithoutRecovery`.
+   * @param opts `{ signal }`.
+   * @returns The ARN, Name and DeletionDate.
+   * @throws {SecretsManagerError} `InvalidParameterException` (before sending) for a window
+   *   outside 7–30 or both options; e.g. `ResourceNotFoundException` from the service.
+   * @example
+   * ```ts
+   * const { DeletionDate } = await sm.deleteSecret({ SecretId: 'old/key', RecoveryWindowInDays: 7 })
+   * ```
+   */
+  async deleteSecret(
+    input: DeleteSecretRequest,
+    opts?: RequestOptions
+  ): Promise<DeleteSecretResponse> {
+    return this.#send('DeleteSecret', input, opts)
+  }
+
+  /**
+   * Generates a random password on the service.
+   *
+   * @param input Length (1–4096, default 32) and character class options.
+   * @param opts `{ signal }`.
+   * @returns `{ RandomPassword }`.
+   * @throws {SecretsManagerError} `ValidationException` (before sending) for a length outside
+   *   1–4096; `InvalidParameterException` from the service for impossible combinations.
+   * @example
+   * ```ts
+   * const { RandomPassword } = await sm.getRandomPassword({ PasswordLength: 24, ExcludePunctuation: true })
+   * ```
+   */
+  async getRandomPassword(
+    input: GetRandomPasswordRequest = {},
+    opts?: RequestOptions
+  ): Promise<GetRandomPasswordResponse> {
+    return this.#send('GetRandomPassword', input, opts)
+  }
+
+  /**
+   * Reads a secret's metadata (never its value), including `VersionIdsToStages`.
+   *
+   * @param input `SecretId`.
+   * @param opts `{ signal }`.
+   * @returns The metadata; `DeletedDate` is set while the secret is scheduled for deletion.
+   * @throws {SecretsManagerError} E.g. `ResourceNotFoundException`.
+   * @example
+   * ```ts
+   * const { VersionIdsToStages } = await sm.describeSecret({ SecretId: 'prod/app/db' })
+   * ```
+   */
+  async describeSecret(
+    input: DescribeSecretRequest,
+    opts?: RequestOptions
+  ): Promise<DescribeSecretResponse> {
+    return this.#send('DescribeSecret', input, opts)
+  }
+
+  /**
+   * Cancels a scheduled deletion.
+   *
+   * @param input `SecretId`.
+   * @param opts `{ signal }`.
+   * @returns The ARN and Name.
+   * @throws {SecretsManagerError} E.g. `ResourceNotFoundException`, `InvalidRequestException`.
+   * @example
+   * ```ts
+   * await sm.restoreSecret({ SecretId: 'old/key' })
+   * ```
+   */
+  async restoreSecret(
+    input: RestoreSecretRequest,
+    opts?: RequestOptions
+  ): Promise<RestoreSecretResponse> {
+    return this.#send('RestoreSecret', input, opts)
+  }
+
+  /**
+   * Lists one page of secrets (metadata only). Use {@link paginateListSecrets} for all pages.
+   *
+   * @param input Optional `Filters`, `MaxResults` (1–100), `NextToken`, sorting.
+   * @param opts `{ signal }`.
+   * @returns `SecretList` and, when more pages exist, `NextToken`.
+   * @throws {SecretsManagerError} E.g. `InvalidNextTokenException`.
+   * @example
+   * ```ts
+   * const { SecretList } = await sm.listSecrets({ Filters: [{ Key: 'name', Values: ['prod/'] }] })
+   * ```
+   */
+  async listSecrets(
+    input: ListSecretsRequest = {},
+    opts?: RequestOptions
+  ): Promise<ListSecretsResponse> {
+    return this.#send('ListSecrets', input, opts)
+  }
+
+  /**
+   * Iterates over every page of ListSecrets, following `NextToken` until it is absent (a page
+   * may be empty and still have one). Like the SDK's `paginateListSecrets`.
+   *
+   * @param input As for {@link listSecrets}; `NextToken` is where to start.
+   * @param opts `{ signal }`, applied to every page.
+   * @returns An async iterator of pages.
+   * @throws {SecretsManagerError} From any page, or `InvalidResponseError` when the service
+   *   returns the same `NextToken` twice.
+   * @example
+   * ```ts
+   * for await (const page of sm.paginateListSecrets({ MaxResults: 100 })) {
+   *   for (const secret of page.SecretList ?? []) console.log(secret.Name)
+   * }
+   * ```
+   */
+  async *paginateListSecrets(
+    input: ListSecretsRequest = {},
+    opts?: RequestOptions
+  ): AsyncGenerator<ListSecretsResponse, void, undefined> {
+    let token = input.NextToken
+    do {
+      const page = await this.listSecrets({ ...input, NextToken: token }, opts)
+      yield page
+      if (page.NextToken !== undefined && page.NextToken === token) {
+        throw new SecretsManagerError({
+          operation: 'ListSecrets',
+          code: 'InvalidResponseError',
+          detail: 'the same NextToken was returned twice',
+          retryable: false,
+        })
+      }
+      token = page.NextToken
+    } while (token)
+  }
+
+  /**
+   * Reads up to 20 secret values in one call, by id list or by filters. A secret that cannot be
+   * read is reported in `Errors` instead of failing the call.
+   *
+   * @param input `SecretIdList` or `Filters` (with `MaxResults`, `NextToken`).
+   * @param opts `{ signal }`.
+   * @returns `SecretValues`, `Errors` and maybe `NextToken`.
+   * @throws {SecretsManagerError} E.g. `InvalidParameterException`, `InvalidNextTokenException`.
+   * @example
+   * ```ts
+   * const { SecretValues, Errors } = await sm.batchGetSecretValue({ SecretIdList: ['a', 'b'] })
+   * ```
+   */
+  async batchGetSecretValue(
+    input: BatchGetSecretValueRequest,
+    opts?: RequestOptions
+  ): Promise<BatchGetSecretValueResponse> {
+    return this.#send('BatchGetSecretValue', input, opts)
+  }
+
+  /**
+   * Reads a string secret.
+   *
+   * @param secretId Name or ARN.
+   * @param opts `VersionId`/`VersionStage` and `signal`.
+   * @returns The SecretString.
+   * @throws {SecretsManagerError} `UnexpectedSecretTypeError` when the secret holds binary;
+   *   service errors as for {@link getSecretValue}.
+   * @example
+   * ```ts
+   * const apiKey = await sm.getSecretString('prod/app/api-key')
+   * ```
+   */
+  async getSecretString(secretId: string, opts: GetSecretOptions = {}): Promise<string> {
+    return this.#readString('getSecretString', secretId, opts)
+  }
+
+  /**
+   * Reads a secret as bytes: SecretBinary as is, or a SecretString encoded as UTF-8.
+   *
+   * @param secretId Name or ARN.
+   * @param opts `VersionId`/`VersionStage` and `signal`.
+   * @returns The value's bytes.
+   * @throws {SecretsManagerError} Service errors as for {@link getSecretValue}.
+   * @example
+   * ```ts
+   * const key = await sm.getSecretBinary('prod/app/signing-key')
+   * ```
+   */
+  async getSecretBinary(secretId: string, opts: GetSecretOptions = {}): Promise<Uint8Array> {
+    const output = await this.getSecretValue(versionInput(secretId, opts), opts)
+    if (output.SecretBinary !== undefined) return output.SecretBinary
+    return new TextEncoder().encode(output.SecretString ?? '')
+  }
+
+  /**
+   * Reads a string secret and parses it as JSON.
+   *
+   * @param secretId Name or ARN.
+   * @param opts `VersionId`/`VersionStage` and `signal`.
+   * @returns The parsed value, typed as `T` (not checked).
+   * @throws {SecretsManagerError} `InvalidJsonError` naming the secret (never quoting its value)
+   *   when it is not JSON; otherwise as for {@link getSecretString}.
+   * @example
+   * ```ts
+   * const { username, password } = await sm.getSecretJson<{ username: string; password: string }>('prod/app/db')
+   * ```
+   */
+  async getSecretJson<T = unknown>(secretId: string, opts: GetSecretOptions = {}): Promise<T> {
+    const text = await this.#readString('getSecretJson', secretId, opts)
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      // No cause: the SyntaxError quotes the value.
+      throw new SecretsManagerError({
+        operation: 'getSecretJson',
+        code: 'InvalidJsonError',
+        detail: `the value of secret ${JSON.stringify(secretId)} is not valid JSON`,
+        retryable: false,
+      })
+    }
+  }
+
+  /**
+   * Writes a value: a new version of an existing secret (PutSecretValue), or, when there is no
+   * such secret, a new secret (CreateSecret). Both calls share one ClientRequestToken, so a
+   * retried or repeated write never creates a second version.
+   *
+   * @param name The secret's name (an ARN works only when the secret exists).
+   * @param value A string, or bytes for a binary secret.
+   * @param opts `ClientRequestToken`, `signal`, and `Description`/`KmsKeyId`/`Tags` for creation.
+   * @returns ARN, Name, VersionId, and `created: true` when the secret was created.
+   * @throws {SecretsManagerError} E.g. `InvalidRequestException` when the secret is scheduled
+   *   for deletion.
+   * @example
+   * ```ts
+   * await sm.writeSecret('prod/app/token', token)
+   * ```
+   */
+  async writeSecret(
+    name: string,
+    value: string | SecretBinaryInput,
+    opts: WriteSecretOptions = {}
+  ): Promise<WriteSecretResult> {
+    const { signal, ClientRequestToken = crypto.randomUUID(), ...creation } = opts
+    const secretValue =
+      typeof value === 'string' ? { SecretString: value } : { SecretBinary: value }
+    const put = async (): Promise<WriteSecretResult> => {
+      const input = { SecretId: name, ClientRequestToken, ...secretValue }
+      return { ...(await this.putSecretValue(input, { signal })), created: false }
+    }
+    try {
+      return await put()
+    } catch (e) {
+      if (!isSecretsManagerError(e, 'ResourceNotFoundException')) throw e
+    }
+    try {
+      const input = { Name: name, ClientRequestToken, ...secretValue, ...creation }
+      return { ...(await this.createSecret(input, { signal })), created: true }
+    } catch (e) {
+      // Someone else created it between our two calls: add a version to theirs.
+      if (!isSecretsManagerError(e, 'ResourceExistsException')) throw e
+    }
+    return put()
+  }
+
+  async #readString(method: string, secretId: string, opts: GetSecretOptions): Promise<string> {
+    const output = await this.getSecretValue(versionInput(secretId, opts), opts)
+    if (output.SecretString !== undefined) return output.SecretString
+    throw new SecretsManagerError({
+      operation: method,
+      code: 'UnexpectedSecretTypeError',
+      detail: `secret ${JSON.stringify(secretId)} holds a binary value; use getSecretBinary`,
+      retryable: false,
+    })
+  }
+
+  // The one retry loop (SDK standard mode): sign, send, classify, back off, repeat.
+  async #send<T>(target: Operation, input: object, opts: RequestOptions = {}): Promise<T> {
+    const { signal } = opts
+    signal?.throwIfAborted()
+    const body = encodeRequest(target, input)
+    let lastRetryCost: number | undefined
+    let clockCorrected = false
+    for (let attempt = 1; ; attempt++) {
+      const aws = await this.#currentSigner(target)
+      const exchange = await this.#attempt(target, aws, body, signal)
+      if ('response' in exchange && exchange.response.ok) {
+        this.#quota.release(lastRetryCost)
+        return decodeResponse(target, exchange.response, exchange.body) as T
+      }
+      const headers = 'response' in exchange ? exchange.response.headers : undefined
+      const error =
+        'error' in exchange
+          ? exchange.error
+          : parseErrorResponse(target, exchange.response, exchange.body)
+      if (attempt >= this.#maxAttempts) throw error
+      if (!clockCorrected && headers !== undefined && this.#correctClock(error, headers)) {
+        // Our clock was off: re-sign with the corrected time at once, once per call.
+        clockCorrected = true
+        continue
+      }
+      const kind = retryKind(error)
+      if (kind === undefined) throw error
+      const cost = this.#quota.acquire(kind)
+      if (cost === undefined) throw error
+      lastRetryCost = cost
+      const computedMs = backoffMs(attempt - 1, kind, this.#random)
+      const hintMs = headers && retryAfterHintMs(headers, this.#clock())
+      await sleep(clampRetryAfterMs(computedMs, hintMs), signal)
+    }
+  }
+
+  // One signed request with its own time limit. Returns a failure instead of throwing it, except
+  // the caller's abort, which ends the call.
+  async #attempt(
+    target: Operation,
+    aws: AwsClient,
+    body: string,
+    signal: AbortSignal | undefined
+  ): Promise<Exchange> {
+    const signed = await aws.sign(this.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
+      body,
+      aws: { service: 'secretsmanager', region: this.region, datetime: amzDate(this.#clock()) },
+    })
+    const controller = new AbortController()
+    const onAbort = () => controller.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const timeout = new SecretsManagerError({
+      operation: target,
+      code: 'TimeoutError',
+      detail: `no response within ${this.#timeoutMs} ms`,
+    })
+    let timedOut = false
+    const timer =
+      this.#timeoutMs > 0
+        ? setTimeout(() => {
+            timedOut = true
+            controller.abort(timeout)
+          }, this.#timeoutMs)
+        : undefined
+    // Read at call time, and called unbound: browsers reject fetch called on another `this`.
+    const fetchImpl = this.#fetch ?? globalThis.fetch
+    try {
+      if (signal?.aborted) controller.abort(signal.reason)
+      const init = { method: 'POST', headers: signed.headers, body, signal: controller.signal }
+      const response = await untilAborted(fetchImpl(signed.url, init), controller.signal)
+      // Decoded by hand: workerd warns on .text() for a non-text type like x-amz-json-1.1.
+      const bytes = await untilAborted(response.arrayBuffer(), controller.signal)
+      return { response, body: new TextDecoder().decode(bytes) }
+    } catch (e) {
+      if (signal?.aborted) throw signal.reason
+      if (timedOut) return { error: timeout }
+      // Any other rejection is a network failure: TypeError in browsers, workerd, Deno and
+      // Node; other errors in Bun and custom fetch functions.
+      const detail = e instanceof Error ? e.message : 'fetch failed'
+      const error = new SecretsManagerError({
+        operation: target,
+        code: 'NetworkError',
+        detail,
+        cause: e,
+      })
+      return { error }
+    } finally {
+      if (timer !== undefined) clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  // Credentials are resolved lazily and refreshed ahead of expiry; concurrent callers share one
+  // refresh.
+  async #currentSigner(target: Operation): Promise<AwsClient> {
+    const current = this.#signer
+    if (
+      current !== undefined &&
+      !this.#expiresWithin(current.credentials, CREDENTIALS_REFRESH_MARGIN_MS)
+    ) {
+      return current.aws
+    }
+    this.#refreshing ??= this.#refresh(target).finally(() => {
+      this.#refreshing = undefined
+    })
+    return (await this.#refreshing).aws
+  }
+
+  async #refresh(target: Operation): Promise<Signer> {
+    const previous = this.#signer
+    const source = this.#credentials
+    let credentials: AwsCredentials
+    try {
+      credentials = typeof source === 'function' ? await source() : source
+      if (credentials?.accessKeyId == null || credentials.secretAccessKey == null) {
+        throw new TypeError('the credentials provider returned no accessKeyId or secretAccessKey')
+      }
+    } catch (e) {
+      // Credentials that have not expired yet still work; ask again on the next call.
+      if (previous !== undefined && !this.#expiresWithin(previous.credentials, 0)) return previous
+      throw new SecretsManagerError({
+        operation: target,
+        code: 'CredentialsProviderError',
+        detail: 'could not get credentials',
+        retryable: false,
+        cause: e,
+      })
+    }
+    const { accessKeyId, secretAccessKey, sessionToken } = credentials
+    const unchanged =
+      previous !== undefined &&
+      previous.credentials.accessKeyId === accessKeyId &&
+      previous.credentials.secretAccessKey === secretAccessKey &&
+      previous.credentials.sessionToken === sessionToken
+    const aws = unchanged
+      ? previous.aws
+      : new AwsClient({
+          accessKeyId,
+          secretAccessKey,
+          ...(sessionToken ? { sessionToken } : {}),
+          service: 'secretsmanager',
+          region: this.region,
+          retries: 0,
+        })
+    this.#signer = { credentials, aws }
+    return this.#signer
+  }
+
+  #expiresWithin(credentials: AwsCredentials, marginMs: number): boolean {
+    const expiration = credentials.expiration
+    if (expiration == null) return false
+    return this.#clock() >= new Date(expiration).getTime() - marginMs
+  }
+
+  // On a clock-skew error whose response Date is far from our clock, adopt the server's time.
+  // https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html
+  #correctClock(error: SecretsManagerError, headers: Headers): boolean {
+    if (!CLOCK_SKEW_CODES.has(error.code)) return false
+    const serverMs = Date.parse(headers.get('date') ?? '')
+    if (Number.isNaN(serverMs)) return false
+    const offsetMs = serverMs - this.#now()
+    if (Math.abs(offsetMs - this.#clockOffsetMs) < CLOCK_SKEW_THRESHOLD_MS) return false
+    this.#clockOffsetMs = offsetMs
+    return true
+  }
+
+  // Our best guess of the service's time.
+  #clock(): number {
+    return this.#now() + this.#clockOffsetMs
+  }
+}
+
+// Adds a ClientRequestToken when a value is written without one. It is made once per call,
+// before the retry loop, so every retry carries the same token and a lost response can never
+// create a second version.
+function withClientRequestToken<
+  T extends {
+    ClientRequestToken?: string | undefined
+    SecretString?: unknown
+    SecretBinary?: unknown
+  },
+>(input: T): T {
+  if (input.ClientRequestToken != null) return input
+  if (input.SecretString == null && input.SecretBinary == null) return input
+  return { ...input, ClientRequestToken: crypto.randomUUID() }
+}
+
+function versionInput(SecretId: string, opts: GetSecretOptions): GetSecretValueRequest {
+  return { SecretId, VersionId: opts.VersionId, VersionStage: opts.VersionStage }
+}
+
+// SigV4 basic-format timestamp: 20261123T120000Z.
+function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
+}
+
+// Settles with `promise`, or rejects with the signal's reason as soon as it aborts, even when a
+// custom fetch ignores the signal.
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    )
+  })
+}

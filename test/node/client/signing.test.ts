@@ -1,0 +1,161 @@
+import { Sha256Js } from '@smithy/core/checksum'
+import { SignatureV4 } from '@smithy/signature-v4'
+import fc from 'fast-check'
+import { HttpResponse, http } from 'msw'
+import { describe, expect, it } from 'vitest'
+import { SecretsManagerClient } from '../../../src/client/index.js'
+import { CREDENTIALS, ENDPOINT, REGION, setupMockServer } from '../../mocks/server.js'
+
+interface Captured {
+  url: string
+  headers: Headers
+  body: string
+}
+
+const server = setupMockServer()
+
+// Answers every call with `response` and records the requests.
+function capture(response: () => Response = () => HttpResponse.json({})): Captured[] {
+  const requests: Captured[] = []
+  server.use(
+    http.post(/^https?:\/\/[^/]+\/$/, async ({ request }) => {
+      requests.push({ url: request.url, headers: request.headers, body: await request.text() })
+      return response()
+    })
+  )
+  return requests
+}
+
+// The signature @smithy/signature-v4 (the AWS SDK's signer) computes for the same request.
+async function smithyAuthorization(
+  request: Captured,
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+  region: string,
+  signingDate: Date
+): Promise<string | undefined> {
+  const url = new URL(request.url)
+  const signer = new SignatureV4({
+    credentials,
+    region,
+    service: 'secretsmanager',
+    sha256: Sha256Js,
+    applyChecksum: false,
+  })
+  const signed = await signer.sign(
+    {
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      path: url.pathname,
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': request.headers.get('content-type') ?? '',
+        'x-amz-target': request.headers.get('x-amz-target') ?? '',
+      },
+      body: request.body,
+    },
+    { signingDate, unsignableHeaders: new Set(['content-type']) }
+  )
+  return signed.headers.authorization
+}
+
+describe('SecretsManagerClient signing', () => {
+  it('reproduces the AWS-CONTRACT.md GetSecretValue vector exactly', async () => {
+    const requests = capture(() =>
+      HttpResponse.json({
+        ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/app/db-a1B2c3',
+        Name: 'prod/app/db',
+        VersionId: '3f8e2b1a-7c4d-4e5f-9a6b-0c1d2e3f4a5b',
+        SecretString: '{"user":"app","password":"EXAMPLE-pw-1"}',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: 1795167000.123,
+      })
+    )
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: CREDENTIALS,
+      now: () => Date.UTC(2026, 10, 23, 12, 0, 0),
+    })
+
+    const output = await sm.getSecretValue({ SecretId: 'prod/app/db', VersionStage: 'AWSCURRENT' })
+
+    const [request] = requests
+    expect(request?.url).toBe(ENDPOINT)
+    expect(request?.body).toBe('{"SecretId":"prod/app/db","VersionStage":"AWSCURRENT"}')
+    expect(request?.headers.get('content-type')).toBe('application/x-amz-json-1.1')
+    expect(request?.headers.get('x-amz-target')).toBe('secretsmanager.GetSecretValue')
+    expect(request?.headers.get('x-amz-date')).toBe('20261123T120000Z')
+    expect(request?.headers.get('authorization')).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261123/us-east-1/secretsmanager/aws4_request, ' +
+        'SignedHeaders=host;x-amz-date;x-amz-target, ' +
+        'Signature=10d8cbe97bc170084e7c3d315a820f0824e6e3d3725b2c7bbc24de9403329a96'
+    )
+    expect(output.CreatedDate).toEqual(new Date(1795167000123))
+    expect(output.SecretString).toBe('{"user":"app","password":"EXAMPLE-pw-1"}')
+  })
+
+  it('equals the signature of @smithy/signature-v4 for any date, region and body', async () => {
+    const requests = capture()
+    await fc.assert(
+      fc.asyncProperty(
+        fc.date({
+          min: new Date('2000-01-01Z'),
+          max: new Date('2099-12-31Z'),
+          noInvalidDate: true,
+        }),
+        fc.constantFrom('us-east-1', 'eu-west-1', 'ap-southeast-2', 'cn-north-1', 'us-gov-west-1'),
+        fc.string({ unit: 'grapheme', minLength: 1, maxLength: 64 }),
+        fc.option(fc.string({ minLength: 16, maxLength: 40 }), { nil: undefined }),
+        async (date, region, secretId, sessionToken) => {
+          requests.length = 0
+          const credentials = { ...CREDENTIALS, ...(sessionToken ? { sessionToken } : {}) }
+          const signingDate = new Date(Math.floor(date.getTime() / 1000) * 1000)
+          const sm = new SecretsManagerClient({
+            region,
+            credentials,
+            now: () => signingDate.getTime(),
+          })
+          await sm.describeSecret({ SecretId: secretId })
+          const [request] = requests
+          if (request === undefined) throw new Error('no request')
+          const expected = await smithyAuthorization(request, credentials, region, signingDate)
+          expect(request.headers.get('authorization')).toBe(expected)
+        }
+      ),
+      { numRuns: 40 }
+    )
+  })
+
+  it('sends and signs the session token of temporary credentials', async () => {
+    const requests = capture()
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: { ...CREDENTIALS, sessionToken: 'FwoGZXIvYXdzEXAMPLETOKEN' },
+    })
+
+    await sm.getRandomPassword()
+
+    const headers = requests[0]?.headers
+    expect(headers?.get('x-amz-security-token')).toBe('FwoGZXIvYXdzEXAMPLETOKEN')
+    expect(headers?.get('authorization')).toContain(
+      'SignedHeaders=host;x-amz-date;x-amz-security-token;x-amz-target'
+    )
+  })
+
+  it('signs for the configured region and service on a custom endpoint', async () => {
+    const requests = capture()
+    const sm = new SecretsManagerClient({
+      region: 'eu-central-1',
+      credentials: CREDENTIALS,
+      endpoint: 'http://localhost:4566',
+    })
+
+    await sm.listSecrets()
+
+    expect(requests[0]?.url).toBe('http://localhost:4566/')
+    expect(requests[0]?.headers.get('authorization')).toMatch(
+      /Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/secretsmanager\/aws4_request/
+    )
+  })
+})
