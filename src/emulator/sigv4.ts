@@ -12,6 +12,11 @@ import { AwsServiceError } from './errors.js'
 export interface EmulatorCredential {
   accessKeyId: string
   secretAccessKey: string
+  /**
+   * Marks temporary credentials: a request must then carry exactly this `X-Amz-Security-Token`,
+   * as AWS requires for keys issued by STS, or it is refused with UnrecognizedClientException.
+   */
+  sessionToken?: string
 }
 
 /**
@@ -21,11 +26,14 @@ export interface EmulatorCredential {
  * date are still checked, but the HMAC cannot be, since the secret is unknown. An array or a
  * lookup function accepts only those keys: an unknown key gives `UnrecognizedClientException`,
  * and a wrong secret or a request changed after signing gives `InvalidSignatureException`.
- * The lookup function returns the secret access key for a key id, or `undefined` if it is unknown.
+ * The lookup function returns the secret access key (or a whole {@link EmulatorCredential}) for a
+ * key id, or `undefined` if it is unknown.
  */
 export type CredentialsOption =
   | EmulatorCredential[]
-  | ((accessKeyId: string) => string | undefined | Promise<string | undefined>)
+  | ((
+      accessKeyId: string
+    ) => string | EmulatorCredential | undefined | Promise<string | EmulatorCredential | undefined>)
 
 /** Options of {@link verifySigV4}. */
 export interface VerifyOptions {
@@ -161,10 +169,20 @@ export async function verifySigV4(
   if (accessKeyId === '') throw unrecognized()
   let secret: string | undefined
   if (credentials !== undefined) {
-    secret = Array.isArray(credentials)
-      ? credentials.find((c) => c.accessKeyId === accessKeyId)?.secretAccessKey
+    const found = Array.isArray(credentials)
+      ? credentials.find((c) => c.accessKeyId === accessKeyId)
       : await credentials(accessKeyId)
-    if (secret === undefined) throw unrecognized()
+    if (found === undefined) throw unrecognized()
+    const credential: EmulatorCredential =
+      typeof found === 'string' ? { accessKeyId, secretAccessKey: found } : found
+    secret = credential.secretAccessKey
+    // STS keys are only valid with their session token; AWS answers a missing or wrong one as an
+    // invalid security token.
+    if (credential.sessionToken !== undefined) {
+      const token =
+        request.headers.get('x-amz-security-token') ?? url.searchParams.get('X-Amz-Security-Token')
+      if (token !== credential.sessionToken) throw unrecognized()
+    }
   }
 
   // A signature is 64 lowercase hex digits; anything else can never match, and is refused the same

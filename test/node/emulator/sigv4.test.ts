@@ -555,6 +555,24 @@ describe('verifySigV4', () => {
       }
     })
 
+    it('requires the session token of temporary credentials, from both signers', async () => {
+      const sts = { ...KEY, sessionToken: 'FwoGZXIvYXdzEXAMPLE' }
+      for (const credentials of [[sts], () => sts]) {
+        for (const request of [
+          await signAws4fetch({ sessionToken: 'FwoGZXIvYXdzEXAMPLE' }),
+          await signSmithy({ sessionToken: 'FwoGZXIvYXdzEXAMPLE' }),
+        ]) {
+          await expect(verify(request, { credentials })).resolves.toMatchObject({
+            signatureChecked: true,
+          })
+        }
+        const missing = await signAws4fetch()
+        await rejection(verify(missing, { credentials }), 'UnrecognizedClientException')
+        const wrong = await signAws4fetch({ sessionToken: 'FwoGZXIvYXdzOTHER' })
+        await rejection(verify(wrong, { credentials }), 'UnrecognizedClientException')
+      }
+    })
+
     it('answers InvalidSignatureException for a wrong secret key', async () => {
       const request = await signAws4fetch({ key: { ...KEY, secretAccessKey: 'not-the-secret' } })
       const error = await rejection(verify(request), 'InvalidSignatureException')
