@@ -47,6 +47,9 @@ const DEFAULT_OPTIONS = {
   useFipsEndpoint: false,
   maxAttempts: 3,
   timeoutMs: 10_000,
+  // Read at call time, like `fetch`, so a clock or random source installed later is used.
+  now: () => Date.now(),
+  random: () => Math.random(),
 } satisfies Partial<SecretsManagerClientOptions>
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1'
@@ -110,7 +113,7 @@ export class SecretsManagerClient {
     if (options?.region == null) throw new TypeError('region is a required option')
     if (options.credentials == null) throw new TypeError('credentials is a required option')
     const merged = { ...DEFAULT_OPTIONS, ...options }
-    const { credentials, maxAttempts, timeoutMs } = merged
+    const { credentials, maxAttempts, timeoutMs, now, random } = merged
     if (typeof credentials !== 'function') {
       if (credentials.accessKeyId == null) throw new TypeError('accessKeyId is a required option')
       if (credentials.secretAccessKey == null) {
@@ -127,8 +130,8 @@ export class SecretsManagerClient {
     this.#maxAttempts = maxAttempts
     this.#timeoutMs = timeoutMs
     this.#fetch = merged.fetch
-    this.#now = merged.now ?? Date.now
-    this.#random = merged.random ?? Math.random
+    this.#now = now
+    this.#random = random
   }
 
   /**
@@ -370,7 +373,8 @@ export class SecretsManagerClient {
    * @param opts `VersionId`/`VersionStage` and `signal`.
    * @returns The SecretString.
    * @throws {SecretsManagerError} `UnexpectedSecretTypeError` when the secret holds binary;
-   *   service errors as for {@link getSecretValue}.
+   *   `InvalidResponseError` when the response holds no value; service errors as for
+   *   {@link getSecretValue}.
    * @example
    * ```ts
    * const apiKey = await sm.getSecretString('prod/app/api-key')
@@ -386,16 +390,16 @@ export class SecretsManagerClient {
    * @param secretId Name or ARN.
    * @param opts `VersionId`/`VersionStage` and `signal`.
    * @returns The value's bytes.
-   * @throws {SecretsManagerError} Service errors as for {@link getSecretValue}.
+   * @throws {SecretsManagerError} `InvalidResponseError` when the response holds no value;
+   *   service errors as for {@link getSecretValue}.
    * @example
    * ```ts
    * const key = await sm.getSecretBinary('prod/app/signing-key')
    * ```
    */
   async getSecretBinary(secretId: string, opts: GetSecretOptions = {}): Promise<Uint8Array> {
-    const output = await this.getSecretValue(versionInput(secretId, opts), opts)
-    if (output.SecretBinary !== undefined) return output.SecretBinary
-    return new TextEncoder().encode(output.SecretString ?? '')
+    const value = await this.#readValue('getSecretBinary', secretId, opts)
+    return typeof value === 'string' ? new TextEncoder().encode(value) : value
   }
 
   /**
@@ -469,9 +473,30 @@ export class SecretsManagerClient {
     return put()
   }
 
+  // The value for the convenience readers. A 200 with neither SecretString nor SecretBinary is a
+  // broken answer, not an empty secret.
+  async #readValue(
+    method: string,
+    secretId: string,
+    opts: GetSecretOptions
+  ): Promise<string | Uint8Array> {
+    const { SecretString, SecretBinary } = await this.getSecretValue(
+      versionInput(secretId, opts),
+      opts
+    )
+    const value = SecretString ?? SecretBinary
+    if (value !== undefined) return value
+    throw new SecretsManagerError({
+      operation: method,
+      code: 'InvalidResponseError',
+      detail: `GetSecretValue returned no value for secret ${JSON.stringify(secretId)}`,
+      retryable: false,
+    })
+  }
+
   async #readString(method: string, secretId: string, opts: GetSecretOptions): Promise<string> {
-    const output = await this.getSecretValue(versionInput(secretId, opts), opts)
-    if (output.SecretString !== undefined) return output.SecretString
+    const value = await this.#readValue(method, secretId, opts)
+    if (typeof value === 'string') return value
     throw new SecretsManagerError({
       operation: method,
       code: 'UnexpectedSecretTypeError',
@@ -488,7 +513,7 @@ export class SecretsManagerClient {
     let lastRetryCost: number | undefined
     let clockCorrected = false
     for (let attempt = 1; ; attempt++) {
-      const aws = await this.#currentSigner(target)
+      const aws = await this.#currentSigner(target, signal)
       const exchange = await this.#attempt(target, aws, body, signal)
       if ('response' in exchange && exchange.response.ok) {
         this.#quota.release(lastRetryCost)
@@ -499,6 +524,7 @@ export class SecretsManagerClient {
         'error' in exchange
           ? exchange.error
           : parseErrorResponse(target, exchange.response, exchange.body)
+      // The last attempt never takes from the quota: there is no retry to pay for.
       if (attempt >= this.#maxAttempts) throw error
       if (!clockCorrected && headers !== undefined && this.#correctClock(error, headers)) {
         // Our clock was off: re-sign with the corrected time at once, once per call.
@@ -524,32 +550,33 @@ export class SecretsManagerClient {
     body: string,
     signal: AbortSignal | undefined
   ): Promise<Exchange> {
+    signal?.throwIfAborted()
     const signed = await aws.sign(this.endpoint, {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
       body,
       aws: { service: 'secretsmanager', region: this.region, datetime: amzDate(this.#clock()) },
     })
+    // The caller may have aborted while we signed: then send nothing.
+    signal?.throwIfAborted()
     const controller = new AbortController()
     const onAbort = () => controller.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
-    const timeout = new SecretsManagerError({
-      operation: target,
-      code: 'TimeoutError',
-      detail: `no response within ${this.#timeoutMs} ms`,
-    })
-    let timedOut = false
+    let timeout: SecretsManagerError | undefined
     const timer =
       this.#timeoutMs > 0
         ? setTimeout(() => {
-            timedOut = true
+            timeout = new SecretsManagerError({
+              operation: target,
+              code: 'TimeoutError',
+              detail: `no response within ${this.#timeoutMs} ms`,
+            })
             controller.abort(timeout)
           }, this.#timeoutMs)
         : undefined
     // Read at call time, and called unbound: browsers reject fetch called on another `this`.
     const fetchImpl = this.#fetch ?? globalThis.fetch
     try {
-      if (signal?.aborted) controller.abort(signal.reason)
       const init = { method: 'POST', headers: signed.headers, body, signal: controller.signal }
       const response = await untilAborted(fetchImpl(signed.url, init), controller.signal)
       // Decoded by hand: workerd warns on .text() for a non-text type like x-amz-json-1.1.
@@ -557,14 +584,14 @@ export class SecretsManagerClient {
       return { response, body: new TextDecoder().decode(bytes) }
     } catch (e) {
       if (signal?.aborted) throw signal.reason
-      if (timedOut) return { error: timeout }
+      if (timeout !== undefined) return { error: timeout }
       // Any other rejection is a network failure: TypeError in browsers, workerd, Deno and
-      // Node; other errors in Bun and custom fetch functions.
-      const detail = e instanceof Error ? e.message : 'fetch failed'
+      // Node; other errors in Bun and custom fetch functions. Its message stays out of ours (a
+      // custom fetch may quote the request, i.e. the secret); only `cause` keeps it.
       const error = new SecretsManagerError({
         operation: target,
         code: 'NetworkError',
-        detail,
+        detail: `fetch failed (${constructorName(e)})`,
         cause: e,
       })
       return { error }
@@ -575,8 +602,8 @@ export class SecretsManagerClient {
   }
 
   // Credentials are resolved lazily and refreshed ahead of expiry; concurrent callers share one
-  // refresh.
-  async #currentSigner(target: Operation): Promise<AwsClient> {
+  // refresh. A caller's abort ends only its own wait: the refresh goes on for the others.
+  async #currentSigner(target: Operation, signal: AbortSignal | undefined): Promise<AwsClient> {
     const current = this.#signer
     if (
       current !== undefined &&
@@ -587,7 +614,7 @@ export class SecretsManagerClient {
     this.#refreshing ??= this.#refresh(target).finally(() => {
       this.#refreshing = undefined
     })
-    return (await this.#refreshing).aws
+    return (await untilAborted(this.#refreshing, signal)).aws
   }
 
   async #refresh(target: Operation): Promise<Signer> {
@@ -622,8 +649,7 @@ export class SecretsManagerClient {
           accessKeyId,
           secretAccessKey,
           ...(sessionToken ? { sessionToken } : {}),
-          service: 'secretsmanager',
-          region: this.region,
+          // No service or region here: every sign() call passes both, and those win.
           retries: 0,
         })
     this.#signer = { credentials, aws }
@@ -679,8 +705,9 @@ function amzDate(ms: number): string {
 }
 
 // Settles with `promise`, or rejects with the signal's reason as soon as it aborts, even when a
-// custom fetch ignores the signal.
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+// custom fetch ignores the signal. `promise` itself runs on: it may be shared with other callers.
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
   if (signal.aborted) {
     promise.catch(() => {})
     return Promise.reject(signal.reason)
@@ -699,4 +726,9 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       }
     )
   })
+}
+
+// The class of a thrown value (`TypeError`), never its message.
+function constructorName(value: unknown): string {
+  return (value as { constructor?: { name?: string } } | null)?.constructor?.name || typeof value
 }

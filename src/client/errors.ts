@@ -58,8 +58,8 @@ export interface SecretsManagerErrorInit {
  * The one error type of the client: a service error (its sanitised `__type`), or a failure
  * without a usable answer (`NetworkError`, `TimeoutError`, `InvalidResponseError`, …).
  *
- * The message names the operation and the code, never a secret value, and `cause` never holds
- * the request body.
+ * The message names the operation and the code, never a secret value. The client never puts the
+ * request body in `cause`; a `NetworkError` keeps what `fetch` rejected with there, as it is.
  *
  * @example
  * ```ts
@@ -187,6 +187,8 @@ export function parseErrorResponse(
   }
   const raw = firstString(response.headers.get('x-amzn-errortype'), parsed.code, parsed.__type)
   const code = (raw === undefined ? '' : sanitizeErrorCode(raw)) || 'UnknownError'
+  // The service's own text is kept: AWS error messages never echo sensitive members (the value),
+  // and this holds nothing of the request. Truncated, because a long one is not the service's.
   const message = firstString(parsed.message, parsed.Message)
   return new SecretsManagerError({
     operation,

@@ -23,8 +23,8 @@ export const NO_RETRY_INCREMENT = 1
 export const THROTTLING_CODES: ReadonlySet<string> = new Set([
   'BandwidthLimitExceeded',
   'EC2ThrottledException',
-  // Also a hard quota in Secrets Manager (too many versions); the SDKs retry it anyway.
-  'LimitExceededException',
+  // LimitExceededException is left out on purpose, unlike the SDKs: AWS-CONTRACT.md notes that in
+  // Secrets Manager it can be a hard quota (too many versions), which no retry can get past.
   'PriorRequestNotComplete',
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',

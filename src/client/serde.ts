@@ -5,7 +5,7 @@
 import { SecretsManagerError } from './errors.js'
 import type { Operation } from './types.js'
 
-/** Largest SecretString (characters) and SecretBinary (bytes) the service accepts. */
+/** Largest SecretString (Unicode code points) and SecretBinary (bytes) the service accepts. */
 export const MAX_SECRET_SIZE = 65_536
 
 // Members holding timestamps (epoch seconds on the wire), wherever they appear.
@@ -52,7 +52,7 @@ export function encodeRequest(operation: Operation, input: object): string {
       "You can't specify both a binary secret value and a string secret value in the same secret."
     )
   }
-  if (typeof string === 'string') checkLength(operation, 'secretString', string.length)
+  if (typeof string === 'string') checkLength(operation, 'secretString', codePointLength(string))
   if (binary !== undefined) checkLength(operation, 'secretBinary', binary.byteLength)
   if (operation === 'DeleteSecret') checkDelete(fields)
   if (operation === 'GetRandomPassword') checkPasswordLength(fields.PasswordLength)
@@ -213,6 +213,22 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function refuse(operation: Operation, code: string, detail: string): SecretsManagerError {
   return new SecretsManagerError({ operation, code, detail, retryable: false })
+}
+
+// The model's string lengths count Unicode code points, not UTF-16 units: '🔑' is 1, not 2. A
+// plain loop, because spreading a 65k-character string into an array just to count it is waste.
+function codePointLength(text: string): number {
+  let length = text.length
+  for (let i = 0; i < text.length - 1; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0xd800 || unit > 0xdbff) continue
+    const next = text.charCodeAt(i + 1)
+    if (next >= 0xdc00 && next <= 0xdfff) {
+      length-- // a surrogate pair
+      i++
+    }
+  }
+  return length
 }
 
 // Length constraints of the model fail with ValidationException, worded like the service's.

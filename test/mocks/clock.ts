@@ -3,21 +3,34 @@
 // to measure them) are faked, and real I/O is polled with setImmediate.
 import { expect, vi } from 'vitest'
 
-/** Fakes `setTimeout`, `clearTimeout` and `Date` only. Undo with `vi.useRealTimers()`. */
+// Captured before any test fakes timers, so `until` keeps real time and real turns even under a
+// `vi.useFakeTimers()` that fakes everything.
+const realNow = performance.now.bind(performance)
+const realSetImmediate = globalThis.setImmediate
+
+/** How long {@link until} waits for real I/O, in real milliseconds. */
+const UNTIL_TIMEOUT_MS = 10_000
+
+/**
+ * Fakes `setTimeout`, `clearTimeout` and `Date` only; `performance` and `setImmediate` stay real
+ * for {@link until}. Undo with `vi.useRealTimers()`.
+ */
 export function useFakeTimers(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
 }
 
 /**
  * Lets real I/O run, and fires fake timers that are already due, until `condition` holds. Never
- * moves the fake clock.
+ * moves the fake clock. Bounded by real time, not by a number of turns, so a slow machine under
+ * load waits longer instead of failing.
  *
  * @param condition What to wait for.
- * @throws {AssertionError} When it does not hold after 10,000 rounds.
+ * @throws {AssertionError} When it does not hold within 10 s of real time.
  */
 export async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !condition(); i++) {
-    await new Promise((resolve) => setImmediate(resolve))
+  const deadline = realNow() + UNTIL_TIMEOUT_MS
+  while (!condition() && realNow() < deadline) {
+    await new Promise((resolve) => realSetImmediate(resolve))
     if (vi.isFakeTimers()) vi.advanceTimersByTime(0)
   }
   expect(condition()).toBe(true)

@@ -1,6 +1,10 @@
 import { HttpResponse, http } from 'msw'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { isSecretsManagerError, SecretsManagerError } from '../../../src/client/index.js'
+import {
+  type AwsCredentials,
+  isSecretsManagerError,
+  SecretsManagerError,
+} from '../../../src/client/index.js'
 import { rejection, testClient } from '../../mocks/client.js'
 import { nextTimerMs, until, useFakeTimers } from '../../mocks/clock.js'
 import { CREDENTIALS, ENDPOINT, setupMockServer } from '../../mocks/server.js'
@@ -192,6 +196,12 @@ describe('SecretsManagerClient', () => {
         'ValidationException',
       ],
       [
+        "65,537 '🔑' (code points, as the model counts)",
+        'createSecret',
+        { Name: 'n', SecretString: '🔑'.repeat(65_537) },
+        'ValidationException',
+      ],
+      [
         '65,537 bytes',
         'updateSecret',
         { SecretId: 'n', SecretBinary: new Uint8Array(65_537) },
@@ -226,6 +236,13 @@ describe('SecretsManagerClient', () => {
         expect(fetchSpy).not.toHaveBeenCalled()
       }
     )
+
+    it("sends 40,000 '🔑': 80,000 UTF-16 units, but 40,000 code points", async () => {
+      const calls = mockService()
+      await testClient().putSecretValue({ SecretId: 'n', SecretString: '🔑'.repeat(40_000) })
+      expect(calls).toHaveLength(1)
+      expect(calls[0]?.body.SecretString).toBe('🔑'.repeat(40_000))
+    })
 
     it('does not even ask the credentials provider', async () => {
       const provider = vi.fn(async () => CREDENTIALS)
@@ -284,9 +301,42 @@ describe('SecretsManagerClient', () => {
         for (const text of seen) expect(text ?? '').not.toContain(secret)
       }
     })
+
+    it.each([
+      ['a TypeError quoting the body', (body: string) => new TypeError(`could not send ${body}`)],
+      ['a custom error', (body: string) => new (class BunFetchError extends Error {})(body)],
+      ['a string', (body: string) => body],
+    ])('keeps the message of %s from fetch out of NetworkError, only in cause', async (_, make) => {
+      const secret = 'hunter2-very-secret'
+      const leaky = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+        throw make(String(init?.body))
+      })
+      const error = await rejection(
+        testClient({ fetch: leaky, maxAttempts: 1 }).putSecretValue({
+          SecretId: 'n',
+          SecretString: secret,
+        })
+      )
+      expect(error).toMatchObject({ code: 'NetworkError', retryable: true })
+      const { message, cause } = error as SecretsManagerError
+      expect(message).toMatch(/^PutSecretValue failed with NetworkError: fetch failed \(\w+\)$/)
+      expect(message).not.toContain(secret)
+      expect(String(cause)).toContain(secret) // the original, for debugging, as it was thrown
+    })
+
+    it('names the class of the fetch failure', async () => {
+      const failing = async () => {
+        throw new TypeError('fetch failed')
+      }
+      const error = await rejection(testClient({ fetch: failing, maxAttempts: 1 }).listSecrets())
+      expect((error as Error).message).toBe(
+        'ListSecrets failed with NetworkError: fetch failed (TypeError)'
+      )
+    })
   })
 
-  describe('retries', () => {
+  // until() waits up to 10 s of real time; let it report first.
+  describe('retries', { timeout: 20_000 }, () => {
     it('retries throttling (HTTP 400) and then succeeds', async () => {
       const calls = mockService((_, n) =>
         n === 1 ? awsError('ThrottlingException') : HttpResponse.json({ Name: 'n' })
@@ -329,6 +379,17 @@ describe('SecretsManagerClient', () => {
       const five = mockService(() => awsError('ThrottlingException'))
       await rejection(testClient({ maxAttempts: 5 }).describeSecret({ SecretId: 'n' }))
       expect(five).toHaveLength(5)
+    })
+
+    it('never retries LimitExceededException, a hard quota in Secrets Manager', async () => {
+      const calls = mockService(() =>
+        awsError('LimitExceededException', 400, 'The secret has reached its quota of versions.')
+      )
+      const error = await rejection(
+        testClient().putSecretValue({ SecretId: 'n', SecretString: 's' })
+      )
+      expect(error).toMatchObject({ code: 'LimitExceededException', retryable: false })
+      expect(calls).toHaveLength(1)
     })
 
     it('never retries other client errors', async () => {
@@ -453,6 +514,79 @@ describe('SecretsManagerClient', () => {
       expect(calls).toHaveLength(1)
     })
 
+    it('ends with the abort reason, not a NetworkError, when the last attempt is aborted', async () => {
+      const controller = new AbortController()
+      const reason = new Error('user navigated away')
+      const calls = mockService(() => {
+        controller.abort(reason)
+        return new Promise<Response>(() => {})
+      })
+      const error = await rejection(
+        testClient({ maxAttempts: 1 }).describeSecret(
+          { SecretId: 'n' },
+          { signal: controller.signal }
+        )
+      )
+      expect(error).toBe(reason)
+      expect(calls).toHaveLength(1)
+    })
+
+    it('sends nothing when the caller aborts while the request is being signed', async () => {
+      const controller = new AbortController()
+      const reason = new Error('cancelled')
+      const fetchSpy = vi.fn(async () => Response.json({}))
+      // The signing date is read while the request is signed: abort right then.
+      const now = () => {
+        controller.abort(reason)
+        return T0
+      }
+      const sm = testClient({ fetch: fetchSpy, now })
+      await expect(sm.listSecrets({}, { signal: controller.signal })).rejects.toBe(reason)
+      expect(fetchSpy).not.toHaveBeenCalled()
+    })
+
+    it('leaves no timer running after a call, with or without retries', async () => {
+      useFakeTimers()
+      const calls = mockService((_, n) => (n === 2 ? HttpResponse.error() : HttpResponse.json({})))
+      const sm = testClient({ timeoutMs: 1000 })
+      let done = false
+      sm.describeSecret({ SecretId: 'n' }).then(() => {
+        done = true
+      })
+      await until(() => done)
+      expect(vi.getTimerCount()).toBe(0)
+
+      done = false
+      sm.describeSecret({ SecretId: 'n' }).then(() => {
+        done = true
+      })
+      await until(() => done) // the 0 ms backoff fires as soon as it is due
+      expect(calls).toHaveLength(3)
+      expect(vi.getTimerCount()).toBe(0)
+    })
+
+    it("removes every listener it adds to the caller's signal", async () => {
+      const calls = mockService((_, n) =>
+        n === 1
+          ? awsError('ThrottlingException')
+          : n === 2
+            ? HttpResponse.error()
+            : Response.json({})
+      )
+      const { signal } = new AbortController()
+      const add = vi.spyOn(signal, 'addEventListener')
+      const remove = vi.spyOn(signal, 'removeEventListener')
+      // A provider, so the call also waits for credentials.
+      const sm = testClient({ credentials: async () => CREDENTIALS })
+      await sm.describeSecret({ SecretId: 'n' }, { signal })
+      expect(calls).toHaveLength(3)
+      const added = add.mock.calls.map(([, listener]) => listener)
+      const removed = remove.mock.calls.map(([, listener]) => listener)
+      expect(added.length).toBeGreaterThan(0)
+      expect(removed).toHaveLength(added.length)
+      for (const listener of added) expect(removed).toContain(listener)
+    })
+
     it('does not start when the signal is already aborted', async () => {
       const calls = mockService()
       const reason = new Error('gone')
@@ -487,6 +621,19 @@ describe('SecretsManagerClient', () => {
       calls.length = 0
       await rejection(other.describeSecret({ SecretId: 'n' }))
       expect(calls).toHaveLength(51) // the quota belongs to the client instance
+    })
+
+    it('charges the quota for retries only, never for the last attempt', async () => {
+      const calls = mockService(() => awsError('InternalFailure', 500))
+      const sm = testClient() // 3 attempts: 2 retries of 10 tokens per failing call
+      const requestsPerCall: number[] = []
+      for (let i = 0; i < 28; i++) {
+        calls.length = 0
+        await rejection(sm.describeSecret({ SecretId: 'n' }))
+        requestsPerCall.push(calls.length)
+      }
+      // 500 tokens pay for 25 calls with both retries; then no call gets a retry.
+      expect(requestsPerCall).toEqual([...Array(25).fill(3), 1, 1, 1])
     })
 
     it('charges 5 tokens per throttling retry', async () => {
@@ -589,6 +736,41 @@ describe('SecretsManagerClient', () => {
       expect(isSecretsManagerError(empty, 'CredentialsProviderError')).toBe(true)
     })
 
+    it('stops waiting for a provider that never settles when the caller aborts', async () => {
+      const provider = vi.fn(() => new Promise<AwsCredentials>(() => {}))
+      const fetchSpy = vi.fn(async () => Response.json({}))
+      const sm = testClient({ credentials: provider, fetch: fetchSpy })
+      const controller = new AbortController()
+      const done = sm.listSecrets({}, { signal: controller.signal })
+      expect(provider).toHaveBeenCalledTimes(1)
+      const reason = new Error('user navigated away')
+      controller.abort(reason)
+      await expect(done).rejects.toBe(reason)
+      expect(fetchSpy).not.toHaveBeenCalled()
+    })
+
+    it('lets other callers share a refresh that an aborted caller gave up on', async () => {
+      let resolveCredentials: (credentials: AwsCredentials) => void = () => {}
+      const provider = vi.fn(
+        () =>
+          new Promise<AwsCredentials>((resolve) => {
+            resolveCredentials = resolve
+          })
+      )
+      const calls = mockService()
+      const sm = testClient({ credentials: provider })
+      const controller = new AbortController()
+      const aborted = rejection(sm.listSecrets({}, { signal: controller.signal }))
+      const patient = sm.listSecrets()
+      controller.abort()
+      expect((await aborted) as Error).toMatchObject({ name: 'AbortError' })
+      expect(calls).toHaveLength(0)
+      resolveCredentials(CREDENTIALS)
+      await expect(patient).resolves.toEqual({})
+      expect(provider).toHaveBeenCalledTimes(1)
+      expect(calls).toHaveLength(1)
+    })
+
     it('keeps using unexpired credentials when an early refresh fails', async () => {
       let nowMs = T0
       const provider = vi
@@ -673,6 +855,21 @@ describe('SecretsManagerClient', () => {
       await expect(testClient().getSecretBinary('str')).resolves.toEqual(
         new Uint8Array([0xc3, 0xa9])
       )
+    })
+
+    it.each([
+      ['no value member', { ARN: 'arn:x', Name: 'n', VersionId: 'v'.repeat(32) }],
+      ['null value members', { Name: 'n', SecretString: null, SecretBinary: null }],
+    ])('fails with InvalidResponseError for a response with %s', async (_, body) => {
+      mockService(() => HttpResponse.json(body))
+      const sm = testClient()
+      for (const method of ['getSecretString', 'getSecretBinary', 'getSecretJson'] as const) {
+        const error = await rejection(sm[method]('n'))
+        expect(error).toMatchObject({ code: 'InvalidResponseError', retryable: false })
+        expect((error as Error).message).toBe(
+          `${method} failed with InvalidResponseError: GetSecretValue returned no value for secret "n"`
+        )
+      }
     })
 
     it('refuses to read a binary secret as a string', async () => {

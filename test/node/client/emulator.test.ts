@@ -10,14 +10,17 @@ import { CREDENTIALS, emulatorHandler, setupMockServer } from '../../mocks/serve
 const emulator = createEmulator({ credentials: [CREDENTIALS] })
 const server = setupMockServer(emulatorHandler(emulator))
 
-// The operations that reached the emulator, in order.
+// The operations that reached the emulator, in order, and the headers they arrived with.
 const targets: string[] = []
+const received: Headers[] = []
 server.events.on('request:start', ({ request }) => {
   targets.push(request.headers.get('x-amz-target')?.replace('secretsmanager.', '') ?? '')
+  received.push(request.headers)
 })
 
 beforeEach(() => {
   targets.length = 0
+  received.length = 0
 })
 
 afterEach(() => {
@@ -200,6 +203,15 @@ describe('SecretsManagerClient against the emulator', () => {
       expect(await sm.getSecretString(Name)).toBe(text)
     })
 
+    it("keeps 65,536 '🔑': the limit counts code points, not UTF-16 units", async () => {
+      const Name = uniqueName('keys')
+      const keys = '🔑'.repeat(65_536)
+      await sm.writeSecret(Name, keys)
+      expect(await sm.getSecretString(Name)).toBe(keys)
+      const over = await rejection(sm.writeSecret(Name, `${keys}🔑`))
+      expect(isSecretsManagerError(over, 'ValidationException')).toBe(true)
+    })
+
     it('keeps any string and any bytes', async () => {
       const Name = uniqueName('prop')
       await sm.createSecret({ Name })
@@ -221,7 +233,8 @@ describe('SecretsManagerClient against the emulator', () => {
     })
   })
 
-  describe('faults', () => {
+  // until() waits up to 10 s of real time; let it report first.
+  describe('faults', { timeout: 20_000 }, () => {
     it('retries throttling, then succeeds', async () => {
       const Name = uniqueName('throttle')
       await sm.createSecret({ Name, SecretString: 's' })
@@ -286,6 +299,18 @@ describe('SecretsManagerClient against the emulator', () => {
       expect((error as Error).name).toBe('AbortError')
       expect(vi.getTimerCount()).toBe(0)
       expect(targets).toHaveLength(1)
+    })
+
+    it('does not retry LimitExceededException once a secret has 100 versions younger than a day', async () => {
+      const Name = uniqueName('versions')
+      await sm.createSecret({ Name, SecretString: 'v0' })
+      for (let i = 1; i < 100; i++) {
+        await sm.putSecretValue({ SecretId: Name, SecretString: `v${i}` })
+      }
+      targets.length = 0
+      const error = await rejection(sm.putSecretValue({ SecretId: Name, SecretString: 'v100' }))
+      expect(error).toMatchObject({ code: 'LimitExceededException', retryable: false })
+      expect(targets).toEqual(['PutSecretValue'])
     })
 
     it('stops retrying once the retry quota is exhausted', async () => {
@@ -359,11 +384,29 @@ describe('SecretsManagerClient against the emulator', () => {
       expect(targets).toHaveLength(1)
     })
 
-    it('sends the session token of temporary credentials', async () => {
-      const withToken = testClient({
-        credentials: { ...CREDENTIALS, sessionToken: 'IQoJb3JpZ2luEXAMPLE' },
+    describe('temporary credentials', () => {
+      const TEMPORARY = { ...CREDENTIALS, sessionToken: 'IQoJb3JpZ2luEXAMPLE' }
+      // This emulator accepts the key pair only together with its session token.
+      const strict = createEmulator({ credentials: [TEMPORARY] })
+
+      beforeEach(() => {
+        server.use(emulatorHandler(strict))
       })
-      await expect(withToken.listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
+
+      it('sends the session token, signed', async () => {
+        const withToken = testClient({ credentials: TEMPORARY })
+        await expect(withToken.listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
+        expect(received).toHaveLength(1)
+        const headers = received[0]
+        expect(headers?.get('x-amz-security-token')).toBe(TEMPORARY.sessionToken)
+        expect(headers?.get('authorization')).toMatch(/SignedHeaders=[^,]*\bx-amz-security-token\b/)
+      })
+
+      it('is refused without the session token', async () => {
+        const error = await rejection(testClient({ credentials: CREDENTIALS }).listSecrets())
+        expect(isSecretsManagerError(error, 'UnrecognizedClientException')).toBe(true)
+        expect(received[0]?.has('x-amz-security-token')).toBe(false)
+      })
     })
 
     it('corrects a skewed clock from the Date header and re-signs', async () => {

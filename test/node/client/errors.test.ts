@@ -134,6 +134,13 @@ describe('isSecretsManagerError', () => {
     expect(isSecretsManagerError(foreign, 'Z')).toBe(false)
   })
 
+  it('rejects an error with a code but another name', () => {
+    const other = Object.assign(new Error('x'), { code: 'ResourceNotFoundException' })
+    expect(isSecretsManagerError(other)).toBe(false)
+    expect(isSecretsManagerError(other, 'ResourceNotFoundException')).toBe(false)
+    expect(isSecretsManagerError({ name: 'TypeError', code: 'ECONNRESET' })).toBe(false)
+  })
+
   it('rejects anything else', () => {
     expect(isSecretsManagerError(new Error('x'))).toBe(false)
     expect(isSecretsManagerError(null)).toBe(false)

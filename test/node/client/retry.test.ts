@@ -14,7 +14,8 @@ describe('retryKind', () => {
   it.each([
     [{ code: 'ThrottlingException', status: 400 }, 'throttling'],
     [{ code: 'TooManyRequestsException', status: 400 }, 'throttling'],
-    [{ code: 'LimitExceededException', status: 400 }, 'throttling'],
+    // Unlike the SDKs: in Secrets Manager it can be a hard quota (AWS-CONTRACT.md).
+    [{ code: 'LimitExceededException', status: 400 }, undefined],
     [{ code: 'UnknownError', status: 429 }, 'throttling'],
     [{ code: 'InternalServiceError', status: 400 }, 'transient'],
     [{ code: 'InternalServiceError', status: 500 }, 'transient'],

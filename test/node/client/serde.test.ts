@@ -111,6 +111,18 @@ describe('encodeRequest', () => {
       'ValidationException',
     ],
     [
+      "a SecretString over 65,536 code points (65,537 '🔑')",
+      'CreateSecret',
+      { Name: 'a', SecretString: '🔑'.repeat(65_537) },
+      'ValidationException',
+    ],
+    [
+      'a SecretString over 65,536 code points, lone surrogates counting one each',
+      'PutSecretValue',
+      { SecretId: 'a', SecretString: '\ud83d'.repeat(65_537) },
+      'ValidationException',
+    ],
+    [
       'a SecretBinary over 65,536 bytes',
       'PutSecretValue',
       { SecretId: 'a', SecretBinary: new Uint8Array(65_537) },
@@ -155,6 +167,17 @@ describe('encodeRequest', () => {
       { SecretId: 'a', SecretString: 'x'.repeat(65_536) },
     ],
     ['65,536 bytes', 'PutSecretValue', { SecretId: 'a', SecretBinary: new Uint8Array(65_536) }],
+    [
+      "40,000 '🔑' (80,000 UTF-16 units)",
+      'PutSecretValue',
+      { SecretId: 'a', SecretString: '🔑'.repeat(40_000) },
+    ],
+    ["65,536 '🔑'", 'UpdateSecret', { SecretId: 'a', SecretString: '🔑'.repeat(65_536) }],
+    [
+      "65,535 'x' and a '🔑'",
+      'CreateSecret',
+      { Name: 'a', SecretString: `${'x'.repeat(65_535)}🔑` },
+    ],
     ['7 days', 'DeleteSecret', { SecretId: 'a', RecoveryWindowInDays: 7 }],
     ['30 days', 'DeleteSecret', { SecretId: 'a', RecoveryWindowInDays: 30 }],
     ['force with no window', 'DeleteSecret', { SecretId: 'a', ForceDeleteWithoutRecovery: true }],

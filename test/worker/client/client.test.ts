@@ -127,13 +127,38 @@ describe('SecretsManagerClient in workerd', () => {
     expect(requests).toBe(before)
   })
 
-  it('is rejected for a wrong key, and sends the session token', async () => {
+  it('is rejected for a wrong key', async () => {
     const wrong = client({ credentials: { ...CREDENTIALS, secretAccessKey: 'wrong' } })
     const error = await wrong.listSecrets().catch((e: unknown) => e)
     expect(isSecretsManagerError(error, 'InvalidSignatureException')).toBe(true)
-    const temporary = client({
-      credentials: { ...CREDENTIALS, sessionToken: 'IQoJb3JpZ2luEXAMPLE' },
-    })
-    await expect(temporary.listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
+  })
+
+  it('sends the session token of temporary credentials, signed', async () => {
+    const TEMPORARY = { ...CREDENTIALS, sessionToken: 'IQoJb3JpZ2luEXAMPLE' }
+    // This emulator accepts the key pair only together with its session token.
+    const strict = createEmulator({ credentials: [TEMPORARY] })
+    const sent: Request[] = []
+    const through = (credentials: typeof CREDENTIALS) =>
+      client({
+        credentials,
+        fetch: (input, init) => {
+          const request = new Request(input, init)
+          sent.push(request)
+          return strict.fetch(request.clone())
+        },
+      })
+
+    await expect(through(TEMPORARY).listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
+    expect(sent).toHaveLength(1)
+    expect(sent[0]?.headers.get('x-amz-security-token')).toBe(TEMPORARY.sessionToken)
+    expect(sent[0]?.headers.get('authorization')).toMatch(
+      /SignedHeaders=[^,]*\bx-amz-security-token\b/
+    )
+
+    const error = await through(CREDENTIALS)
+      .listSecrets()
+      .catch((e: unknown) => e)
+    expect(isSecretsManagerError(error, 'UnrecognizedClientException')).toBe(true)
+    expect(sent[1]?.headers.has('x-amz-security-token')).toBe(false)
   })
 })
