@@ -74,5 +74,8 @@ export async function ok(emulator: Emulator, operation: string, input: unknown =
   return result.body
 }
 
+/** `YYYYMMDDTHHMMSSZ`, the form SigV4 signs with, for signing at an injected clock. */
+export const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '')
+
 /** A fresh 36-character token, as SDKs send. */
 export const token = () => crypto.randomUUID()

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createEmulator, type Emulator } from '../../../src/emulator/index.js'
-import { signedRequest, token } from '../../support/call.js'
+import { amzDate, signedRequest, token } from '../../support/call.js'
 
 const DAY_MS = 86_400_000
 const START = Date.UTC(2026, 10, 23, 12, 0, 0)
@@ -15,10 +15,6 @@ beforeEach(() => {
 
 const sign = (operation: string, input: unknown, region?: string) =>
   signedRequest(operation, input, { datetime: amzDate(clock), ...(region && { region }) })
-
-function amzDate(ms: number) {
-  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
-}
 
 // Calls with the request signed at the emulator's clock, so moving the clock forward by days
 // does not trip the 15-minute signature window.

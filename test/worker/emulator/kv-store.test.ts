@@ -9,7 +9,7 @@ import {
   KvStore,
   type StoredSecret,
 } from '../../../src/emulator/index.js'
-import { call, ok, token } from '../../support/call.js'
+import { amzDate, call, ok, token } from '../../support/call.js'
 
 const kv = env.EMULATOR_KV
 
@@ -36,9 +36,6 @@ async function kvKeysFor(name: string): Promise<string[]> {
 async function createString(emulator: Emulator, Name: string, SecretString: string) {
   return ok(emulator, 'CreateSecret', { Name, SecretString, ClientRequestToken: token() })
 }
-
-/** `YYYYMMDDTHHMMSSZ`, the form SigV4 signs with. */
-const amzDate = (ms: number) => new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '')
 
 const toBase64 = (bytes: Uint8Array) => {
   let text = ''
