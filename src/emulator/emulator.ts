@@ -1,5 +1,5 @@
 import { AwsServiceError } from './errors.js'
-import { MemoryStore } from './memory-store.js'
+import { EmulatorMemoryStore } from './memory-store.js'
 import { OPERATIONS, type Output } from './operations.js'
 import { type CredentialsOption, verifySigV4 } from './sigv4.js'
 import type { EmulatorStore } from './types.js'
@@ -20,8 +20,8 @@ export interface EmulatorOptions {
    */
   credentials?: CredentialsOption
   /**
-   * Where secrets live. {@link KvStore} keeps them in Workers KV.
-   * @default new MemoryStore()
+   * Where secrets live. {@link EmulatorKvStore} keeps them in Workers KV.
+   * @default new EmulatorMemoryStore()
    */
   store?: EmulatorStore
   /**
@@ -97,7 +97,7 @@ const EXPOSED_HEADERS = 'x-amzn-RequestId, x-amzn-ErrorType, Date'
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const { accountId, now, maxBodyBytes } = { ...DEFAULT_OPTIONS, ...options }
-  const store = options.store ?? new MemoryStore()
+  const store = options.store ?? new EmulatorMemoryStore()
   const credentials = options.credentials
   const faults: { fault: Fault; remaining: number }[] = []
   // Operations run one at a time, so a read-modify-write of a secret (an idempotency check,

@@ -32,10 +32,10 @@ const KEPT_KEY_CHARS = 300
  *
  * @example
  * ```ts
- * const emulator = createEmulator({ store: new KvStore(env.EMULATOR_KV) })
+ * const emulator = createEmulator({ store: new EmulatorKvStore(env.EMULATOR_KV) })
  * ```
  */
-export class KvStore implements EmulatorStore {
+export class EmulatorKvStore implements EmulatorStore {
   readonly #kv: KvNamespaceLike
   readonly #prefix: string
 

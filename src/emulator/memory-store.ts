@@ -4,7 +4,7 @@ import type { EmulatorStore, StoredSecret } from './types.js'
  * The default store: a `Map` holding deep copies, so a caller that mutates a returned record
  * cannot change stored state behind the emulator's back.
  */
-export class MemoryStore implements EmulatorStore {
+export class EmulatorMemoryStore implements EmulatorStore {
   readonly #secrets = new Map<string, StoredSecret>()
 
   async get(key: string): Promise<StoredSecret | undefined> {

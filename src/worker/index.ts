@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { createEmulator, type Emulator, KvStore } from '../emulator/index.js'
+import { createEmulator, type Emulator, EmulatorKvStore } from '../emulator/index.js'
 
 // One emulator per isolate, built on first use from the bindings.
 let emulator: Emulator | undefined
 
 export default {
   fetch(request: Request, env: Env): Promise<Response> {
-    emulator ??= createEmulator({ store: new KvStore(env.EMULATOR_KV) })
+    emulator ??= createEmulator({ store: new EmulatorKvStore(env.EMULATOR_KV) })
     return emulator.fetch(request)
   },
 } satisfies ExportedHandler<Env>

@@ -14,7 +14,7 @@ const NODE_TIMEOUT_MS = 30_000
 // Run with node inside the project: only the package's own exports and dependencies resolve.
 const SMOKE_SCRIPT = `
 import { AwsClient } from 'aws4fetch'
-import { createEmulator, KvStore, MemoryStore } from 'edge-secrets/emulator'
+import { createEmulator, EmulatorKvStore, EmulatorMemoryStore } from 'edge-secrets/emulator'
 import { serve } from 'edge-secrets/node'
 
 const credentials = { accessKeyId: 'AKIDPACKAGEEXAMPLE', secretAccessKey: 'package-secret' }
@@ -30,7 +30,7 @@ const init = (operation, input) => ({
 const create = { Name: 'packaged', SecretString: 'it works', ClientRequestToken: crypto.randomUUID() }
 
 // The emulator on a port, called over HTTP.
-const emulator = createEmulator({ credentials: [credentials], store: new MemoryStore() })
+const emulator = createEmulator({ credentials: [credentials], store: new EmulatorMemoryStore() })
 const served = await serve(emulator.fetch, { host: '127.0.0.1', port: 0 })
 const results = {}
 try {
@@ -52,22 +52,24 @@ const kv = {
     list_complete: true,
   }),
 }
-const onKv = createEmulator({ credentials: [credentials], store: new KvStore(kv) })
+const onKv = createEmulator({ credentials: [credentials], store: new EmulatorKvStore(kv) })
 const url = 'https://secretsmanager.us-east-1.amazonaws.com/'
 const kvCreated = await onKv.fetch(await aws.sign(url, init('CreateSecret', create)))
 const kvRead = await onKv.fetch(await aws.sign(url, init('GetSecretValue', { SecretId: 'packaged' })))
 results.kv = { create: kvCreated.status, read: kvRead.status, value: (await kvRead.json()).SecretString, keys: map.size }
+// Names unique across subpaths: edge-secrets/cache has a KvStore and a MemoryStore of its own.
+results.exports = Object.keys(await import('edge-secrets/emulator')).sort()
 console.log(JSON.stringify(results))
 `
 
 // Type-checked with the repository's tsc as a strict NodeNext project would.
 const TYPES_CHECK = `
-import { createEmulator, type Emulator, type EmulatorOptions, KvStore, MemoryStore } from 'edge-secrets/emulator'
+import { createEmulator, type Emulator, type EmulatorOptions, EmulatorKvStore, EmulatorMemoryStore } from 'edge-secrets/emulator'
 
-const options: EmulatorOptions = { store: new MemoryStore(), accountId: '123456789012' }
+const options: EmulatorOptions = { store: new EmulatorMemoryStore(), accountId: '123456789012' }
 const emulator: Emulator = createEmulator(options)
 export const response: Promise<Response> = emulator.fetch(new Request('http://127.0.0.1/'))
-export const store: KvStore = new KvStore({
+export const store: EmulatorKvStore = new EmulatorKvStore({
   get: async () => null,
   put: async () => {},
   delete: async () => {},
@@ -164,6 +166,7 @@ describe('the npm package', () => {
       expect(JSON.parse(result.stdout)).toEqual({
         served: { create: 200, read: 200, value: 'it works' },
         kv: { create: 200, read: 200, value: 'it works', keys: 1 },
+        exports: ['AwsServiceError', 'EmulatorKvStore', 'EmulatorMemoryStore', 'createEmulator'],
       })
     })
 

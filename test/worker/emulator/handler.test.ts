@@ -2,7 +2,7 @@
 // format (errors, headers, CORS) is the service's, and SigV4 is verified with workerd's own
 // crypto.subtle. Each test builds its own in-memory emulator, so tests share no state.
 import { describe, expect, it } from 'vitest'
-import { createEmulator, type Emulator, MemoryStore } from '../../../src/emulator/index.js'
+import { createEmulator, type Emulator, EmulatorMemoryStore } from '../../../src/emulator/index.js'
 import { call, ok, signedRequest, TEST_CREDENTIALS, token } from '../../support/call.js'
 
 const ACCOUNT = '123456789012'
@@ -790,7 +790,7 @@ describe('createEmulator in workerd', () => {
 
   describe('storage', () => {
     it('keeps each emulator on its own store', async () => {
-      const shared = new MemoryStore()
+      const shared = new EmulatorMemoryStore()
       const first = createEmulator({ store: shared })
       const second = createEmulator({ store: shared })
       const isolated = createEmulator()

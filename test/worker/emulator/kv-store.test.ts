@@ -1,4 +1,4 @@
-// KvStore on the real miniflare KV binding. Storage is shared by every test in this file, so each
+// EmulatorKvStore on the real miniflare KV binding. Storage is shared by every test in this file, so each
 // test works under its own key prefix or with its own secret names, and never counts what it did
 // not write.
 import { env } from 'cloudflare:workers'
@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 import {
   createEmulator,
   type Emulator,
-  KvStore,
+  EmulatorKvStore,
   type StoredSecret,
 } from '../../../src/emulator/index.js'
 import { amzDate, call, ok, token } from '../../support/call.js'
@@ -19,7 +19,9 @@ const unique = (label: string) => `${label}-${++counter}-${crypto.randomUUID().s
 
 /** An emulator on the binding, as the worker builds one after a restart. */
 const restart = (prefix?: string) =>
-  createEmulator({ store: prefix === undefined ? new KvStore(kv) : new KvStore(kv, prefix) })
+  createEmulator({
+    store: prefix === undefined ? new EmulatorKvStore(kv) : new EmulatorKvStore(kv, prefix),
+  })
 
 /** Every KV key in the namespace that mentions `name`. */
 async function kvKeysFor(name: string): Promise<string[]> {
@@ -81,11 +83,11 @@ async function listAll(emulator: Emulator, MaxResults: number) {
   return { names, pages }
 }
 
-describe('KvStore', () => {
+describe('EmulatorKvStore', () => {
   describe('constructor', () => {
     it('requires a namespace', () => {
       // @ts-expect-error: a JavaScript caller can still forget the binding
-      expect(() => new KvStore(undefined)).toThrow(TypeError)
+      expect(() => new EmulatorKvStore(undefined)).toThrow(TypeError)
     })
   })
 
@@ -207,7 +209,7 @@ describe('KvStore', () => {
 
       // A restart eight days later: the emulator's clock and the request's signing date agree.
       const laterMs = Date.now() + 8 * 86_400_000
-      const later = createEmulator({ store: new KvStore(kv), now: () => laterMs })
+      const later = createEmulator({ store: new EmulatorKvStore(kv), now: () => laterMs })
       const read = await call(
         later,
         'GetSecretValue',
@@ -298,7 +300,7 @@ describe('KvStore', () => {
       const count = 1_005
       const createdMs = Date.now()
       const names = Array.from({ length: count }, (_, i) => `kv/bulk-${String(i).padStart(4, '0')}`)
-      const store = new KvStore(kv, prefix)
+      const store = new EmulatorKvStore(kv, prefix)
       await Promise.all(
         names.map((Name, i) =>
           store.put(`us-east-1:${Name}`, storedSecret(Name, `v${i}`, createdMs))
@@ -307,7 +309,7 @@ describe('KvStore', () => {
 
       // Count the KV list calls behind one store listing: more than one page must be read.
       const cursors: (string | null | undefined)[] = []
-      const counted = new KvStore(
+      const counted = new EmulatorKvStore(
         {
           get: (key, type) => kv.get(key, type),
           put: (key, value) => kv.put(key, value),

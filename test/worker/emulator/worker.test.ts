@@ -2,7 +2,7 @@
 // `exports.default.fetch`, answered by the emulator on the EMULATOR_KV binding.
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
-import { createEmulator, KvStore } from '../../../src/emulator/index.js'
+import { createEmulator, EmulatorKvStore } from '../../../src/emulator/index.js'
 import { type CallOptions, ok, signedRequest, token } from '../../support/call.js'
 
 let counter = 0
@@ -44,7 +44,7 @@ describe('worker entry', () => {
       const Name = uniqueName('in-kv')
       await send('CreateSecret', { Name, SecretString: 'persisted', ClientRequestToken: token() })
       // A fresh emulator on the same binding (a restarted worker) sees it.
-      const restarted = createEmulator({ store: new KvStore(env.EMULATOR_KV) })
+      const restarted = createEmulator({ store: new EmulatorKvStore(env.EMULATOR_KV) })
       expect((await ok(restarted, 'GetSecretValue', { SecretId: Name })).SecretString).toBe(
         'persisted'
       )
@@ -52,7 +52,7 @@ describe('worker entry', () => {
 
     it('sees secrets written to EMULATOR_KV before it handled the request', async () => {
       const Name = uniqueName('seeded')
-      const seeder = createEmulator({ store: new KvStore(env.EMULATOR_KV) })
+      const seeder = createEmulator({ store: new EmulatorKvStore(env.EMULATOR_KV) })
       await ok(seeder, 'CreateSecret', {
         Name,
         SecretString: 'seeded',
