@@ -58,8 +58,15 @@ export async function call(
   input: unknown = {},
   options: CallOptions = {}
 ): Promise<CallResult> {
-  const response = await emulator.fetch(await signedRequest(operation, input, options))
-  // Decode by hand: workerd warns when .text() meets a non-text content type like x-amz-json-1.1.
+  return readResult(await emulator.fetch(await signedRequest(operation, input, options)))
+}
+
+/**
+ * Reads a JSON 1.1 response into status, headers and the parsed body (`{}` when empty). Decoded
+ * by hand: workerd warns when `.text()` or `.json()` meets a non-text content type like
+ * x-amz-json-1.1.
+ */
+export async function readResult(response: Response): Promise<CallResult> {
   const text = new TextDecoder().decode(await response.arrayBuffer())
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : {} }
 }

@@ -3,7 +3,7 @@
 // crypto.subtle. Each test builds its own in-memory emulator, so tests share no state.
 import { describe, expect, it } from 'vitest'
 import { createEmulator, type Emulator, EmulatorMemoryStore } from '../../../src/emulator/index.js'
-import { call, ok, signedRequest, TEST_CREDENTIALS, token } from '../../support/call.js'
+import { call, ok, readResult, signedRequest, TEST_CREDENTIALS, token } from '../../support/call.js'
 
 const ACCOUNT = '123456789012'
 const ARN_PATTERN = /^arn:aws:secretsmanager:us-east-1:123456789012:secret:(.+)-([A-Za-z0-9]{6})$/
@@ -45,8 +45,8 @@ function withBody(request: Request, body: string): Request {
 type AwsBody = Record<string, unknown>
 
 async function json(response: Response) {
-  const body = (await response.json()) as AwsBody
-  return { status: response.status, headers: response.headers, body }
+  const { status, headers, body } = await readResult(response)
+  return { status, headers, body: body as AwsBody }
 }
 
 describe('createEmulator in workerd', () => {
@@ -705,7 +705,7 @@ describe('createEmulator in workerd', () => {
       const retargeted = new Request(signed.url, {
         method: 'POST',
         headers,
-        body: await signed.text(),
+        body: await signed.arrayBuffer(),
       })
       const { status, body } = await json(await emulator.fetch(retargeted))
       expect(status).toBe(400)

@@ -3,7 +3,7 @@
 import { env, exports } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createEmulator, EmulatorKvStore } from '../../../src/emulator/index.js'
-import { type CallOptions, ok, signedRequest, token } from '../../support/call.js'
+import { type CallOptions, ok, readResult, signedRequest, token } from '../../support/call.js'
 
 let counter = 0
 const uniqueName = (label: string) => `worker/${label}-${++counter}-${crypto.randomUUID()}`
@@ -11,9 +11,8 @@ const uniqueName = (label: string) => `worker/${label}-${++counter}-${crypto.ran
 /** Signs one call and sends it to the worker entry, returning status, headers and parsed body. */
 async function send(operation: string, input: unknown, options: CallOptions = {}) {
   const request = await signedRequest(operation, input, options)
-  const response = await exports.default.fetch(request)
-  const body = (await response.json()) as Record<string, unknown>
-  return { status: response.status, headers: response.headers, body }
+  const { status, headers, body } = await readResult(await exports.default.fetch(request))
+  return { status, headers, body: body as Record<string, unknown> }
 }
 
 describe('worker entry', () => {
