@@ -273,9 +273,13 @@ async function createSecret(ctx: OperationContext, input: Input): Promise<Output
         "You can't create this secret because a secret with this name is already scheduled for deletion."
       )
     }
-    // A retried create (same token, same value) succeeds without creating anything.
+    // A retried create succeeds without creating anything: with a value, the token names the
+    // version it made; without one, the token it was created with is on the secret.
     const replayed = value && versionId ? replayedVersion(existing, versionId, value) : undefined
     if (replayed) return { ARN: existing.ARN, Name: existing.Name, VersionId: replayed.VersionId }
+    if (!value && token !== undefined && existing.ClientRequestToken === token) {
+      return { ARN: existing.ARN, Name: existing.Name }
+    }
     throw resourceExists(`The operation failed because the secret ${name} already exists.`)
   }
 
@@ -287,6 +291,7 @@ async function createSecret(ctx: OperationContext, input: Input): Promise<Output
     ...(kmsKeyId !== undefined && kmsKeyId !== '' && { KmsKeyId: kmsKeyId }),
     ...(type !== undefined && { Type: type }),
     ...(tags !== undefined && tags.length > 0 && { Tags: tags }),
+    ...(!value && token !== undefined && { ClientRequestToken: token }),
     CreatedDate: ctx.now,
     LastChangedDate: ctx.now,
     Versions: [],
@@ -400,6 +405,8 @@ async function updateSecret(ctx: OperationContext, input: Input): Promise<Output
   const type = reader.string('Type', { max: 256 })
   const value = readValue(reader)
   reader.done()
+  // Without a value the token is ignored, even when it equals an existing VersionId: SDKs send
+  // one with every UpdateSecret, and a metadata change creates no version for it to name.
   const versionId = value && requireToken(token)
   const secret = notDeleted(await mustFind(ctx, secretId))
   // We read the token rule as CreateSecret and PutSecretValue do (a retry with the same value is

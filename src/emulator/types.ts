@@ -25,6 +25,11 @@ export interface StoredSecret {
   CreatedDate: number
   LastChangedDate: number
   LastAccessedDate?: number
+  /**
+   * The token of a CreateSecret that sent no value (with a value, the token is the first
+   * VersionId), so a retry of that call is recognised.
+   */
+  ClientRequestToken?: string
   /** Set while the secret is scheduled for deletion: the moment it is removed for good. */
   DeletedDate?: number
   /** Oldest first. */

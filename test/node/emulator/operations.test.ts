@@ -128,6 +128,36 @@ describe('emulator', () => {
       expect(Object.keys(described.VersionIdsToStages)).toEqual([id])
     })
 
+    it('answers a retried create without a value and the same token as the first', async () => {
+      const input = { Name: 'retry-empty', ClientRequestToken: token(), Description: 'd' }
+      const first = await at('CreateSecret', input)
+      expect(first.status).toBe(200)
+      expect(first.body.VersionId).toBeUndefined()
+      const second = await at('CreateSecret', input)
+      expect(second.status).toBe(200)
+      expect(second.body).toEqual(first.body)
+      const described = (await at('DescribeSecret', { SecretId: 'retry-empty' })).body
+      expect(described.VersionIdsToStages).toBeUndefined()
+      expect(described).not.toHaveProperty('ClientRequestToken')
+      // Another token, or none, is another create of a taken name.
+      await expectError(
+        'CreateSecret',
+        { ...input, ClientRequestToken: token() },
+        'ResourceExistsException'
+      )
+      await expectError('CreateSecret', { Name: 'retry-empty' }, 'ResourceExistsException')
+    })
+
+    it('does not take a value-less create for a retry of one that sent a value', async () => {
+      const ClientRequestToken = token()
+      await at('CreateSecret', { Name: 'retry-mixed', ClientRequestToken, SecretString: 'v' })
+      await expectError(
+        'CreateSecret',
+        { Name: 'retry-mixed', ClientRequestToken },
+        'ResourceExistsException'
+      )
+    })
+
     it('requires a ClientRequestToken of 32 to 64 characters when a value is sent', async () => {
       const message = await expectError(
         'CreateSecret',
@@ -510,6 +540,22 @@ describe('emulator', () => {
       const described = (await at('DescribeSecret', { SecretId: 'upd-meta' })).body
       expect(described.Description).toBe('new')
       expect(described.LastChangedDate).toBe(clock / 1000)
+      expect(Object.keys(described.VersionIdsToStages)).toEqual([VersionId])
+    })
+
+    it('ignores the token of a metadata-only update, even one naming an existing version', async () => {
+      const { VersionId } = await create('upd-token')
+      for (const ClientRequestToken of [token(), VersionId]) {
+        const result = await at('UpdateSecret', {
+          SecretId: 'upd-token',
+          ClientRequestToken,
+          Description: ClientRequestToken,
+        })
+        expect(result.status).toBe(200)
+        expect(result.body.VersionId).toBeUndefined()
+      }
+      const described = (await at('DescribeSecret', { SecretId: 'upd-token' })).body
+      expect(described.Description).toBe(VersionId)
       expect(Object.keys(described.VersionIdsToStages)).toEqual([VersionId])
     })
 
