@@ -680,18 +680,15 @@ export class SecretsManagerClient {
   }
 }
 
-// Adds a ClientRequestToken when a value is written without one. It is made once per call,
-// before the retry loop, so every retry carries the same token and a lost response can never
-// create a second version.
-function withClientRequestToken<
-  T extends {
-    ClientRequestToken?: string | undefined
-    SecretString?: unknown
-    SecretBinary?: unknown
-  },
->(input: T): T {
+// Adds a ClientRequestToken to a write that has none, whether or not it sends a value, as every
+// AWS SDK does (the member has the `idempotencyToken` trait); some Secrets Manager
+// implementations refuse a token-less UpdateSecret. It is made once per call, before the retry
+// loop, so every retry carries the same token and a lost response can never create a second
+// version.
+function withClientRequestToken<T extends { ClientRequestToken?: string | undefined }>(
+  input: T
+): T {
   if (input.ClientRequestToken != null) return input
-  if (input.SecretString == null && input.SecretBinary == null) return input
   return { ...input, ClientRequestToken: crypto.randomUUID() }
 }
 

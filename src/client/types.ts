@@ -87,8 +87,8 @@ export interface CreateSecretRequest {
   /** 1–512 characters from ASCII letters, digits and `/_+=.@-`. */
   Name: string
   /**
-   * Idempotency token, 32–64 characters; it becomes the VersionId. Generated (UUID v4) when a
-   * value is sent without one, and reused on every retry of the call.
+   * Idempotency token, 32–64 characters; with a value it becomes the VersionId. Generated
+   * (UUID v4) when none is given, with or without a value, and reused on every retry of the call.
    */
   ClientRequestToken?: string | undefined
   Description?: string | undefined

@@ -56,9 +56,17 @@ function awsError(type: string, status = 400, message = `${type} happened`, head
 describe('SecretsManagerClient', () => {
   describe('operations', () => {
     it.each([
-      ['createSecret', 'CreateSecret', { Name: 'n', Description: 'd' }],
+      [
+        'createSecret',
+        'CreateSecret',
+        { Name: 'n', Description: 'd', ClientRequestToken: 'x'.repeat(32) },
+      ],
       ['getSecretValue', 'GetSecretValue', { SecretId: 'n', VersionStage: 'AWSPREVIOUS' }],
-      ['updateSecret', 'UpdateSecret', { SecretId: 'n', Description: 'd' }],
+      [
+        'updateSecret',
+        'UpdateSecret',
+        { SecretId: 'n', Description: 'd', ClientRequestToken: 'x'.repeat(32) },
+      ],
       [
         'putSecretValue',
         'PutSecretValue',
@@ -158,18 +166,34 @@ describe('SecretsManagerClient', () => {
       expect(new Set(calls.map((c) => c.body.ClientRequestToken)).size).toBe(3)
     })
 
-    it('is not added when no value is written, and a given one is kept', async () => {
+    it('is generated for writes without a value too, as the SDKs do', async () => {
       const calls = mockService()
-      await testClient().createSecret({ Name: 'n' })
-      await testClient().updateSecret({ SecretId: 'n', Description: 'd' })
-      await testClient().putSecretValue({
+      const sm = testClient()
+      await sm.createSecret({ Name: 'n' })
+      await sm.updateSecret({ SecretId: 'n', Description: 'd' })
+      await sm.updateSecret({ SecretId: 'n', KmsKeyId: '' })
+      expect(calls.map((c) => c.target)).toEqual(['CreateSecret', 'UpdateSecret', 'UpdateSecret'])
+      for (const call of calls) expect(call.body.ClientRequestToken).toMatch(UUID)
+      expect(new Set(calls.map((c) => c.body.ClientRequestToken)).size).toBe(3)
+    })
+
+    it('keeps a given one, and is never added to reads or deletes', async () => {
+      const calls = mockService()
+      const sm = testClient()
+      await sm.putSecretValue({
         SecretId: 'n',
         SecretString: 's',
         ClientRequestToken: 't'.repeat(40),
       })
-      expect(calls[0]?.body).not.toHaveProperty('ClientRequestToken')
-      expect(calls[1]?.body).not.toHaveProperty('ClientRequestToken')
-      expect(calls[2]?.body.ClientRequestToken).toBe('t'.repeat(40))
+      await sm.updateSecret({ SecretId: 'n', Description: 'd', ClientRequestToken: 'u'.repeat(40) })
+      await sm.getSecretValue({ SecretId: 'n' })
+      await sm.deleteSecret({ SecretId: 'n', RecoveryWindowInDays: 7 })
+      expect(calls.map((c) => c.body.ClientRequestToken)).toEqual([
+        't'.repeat(40),
+        'u'.repeat(40),
+        undefined,
+        undefined,
+      ])
     })
 
     it('is the same on every retry of one call', async () => {
@@ -178,6 +202,14 @@ describe('SecretsManagerClient', () => {
       expect(calls).toHaveLength(3)
       expect(calls[0]?.body.ClientRequestToken).toMatch(UUID)
       expect(new Set(calls.map((c) => c.body.ClientRequestToken)).size).toBe(1)
+    })
+
+    it('is the same on every retry of a write without a value', async () => {
+      const calls = mockService((_, n) => (n < 2 ? HttpResponse.error() : HttpResponse.json({})))
+      await testClient().createSecret({ Name: 'n' })
+      expect(calls).toHaveLength(2)
+      expect(calls[0]?.body.ClientRequestToken).toMatch(UUID)
+      expect(calls[1]?.body.ClientRequestToken).toBe(calls[0]?.body.ClientRequestToken)
     })
   })
 

@@ -336,6 +336,17 @@ describe('SecretsManagerClient against the emulator', () => {
         expect(VersionIdsToStages).toEqual({ [created.VersionId ?? '']: ['AWSCURRENT'] })
       })
 
+      it('createSecret without a value, whose retry answers as the first attempt', async () => {
+        const Name = uniqueName('lost-empty-create')
+        emulator.injectFault({ kind: 'drop-response', operations: ['CreateSecret'] })
+        const created = await sm.createSecret({ Name, Description: 'no value yet' })
+        expect(targets).toEqual(['CreateSecret', 'CreateSecret'])
+        expect(created).toEqual({ ARN: expect.stringContaining(Name), Name })
+        const described = await sm.describeSecret({ SecretId: Name })
+        expect(described.Description).toBe('no value yet')
+        expect(described.VersionIdsToStages).toBeUndefined()
+      })
+
       it('putSecretValue', async () => {
         const Name = uniqueName('lost-put')
         const { VersionId: original } = await sm.createSecret({ Name, SecretString: 'one' })
