@@ -514,20 +514,29 @@ export class SecretsManagerClient {
     let clockCorrected = false
     for (let attempt = 1; ; attempt++) {
       const aws = await this.#currentSigner(target, signal)
-      const exchange = await this.#attempt(target, aws, body, signal)
+      const signedOffsetMs = this.#clockOffsetMs
+      const exchange = await this.#attempt(target, aws, body, this.#now() + signedOffsetMs, signal)
+      const headers = 'response' in exchange ? exchange.response.headers : undefined
+      // Every response corrects the clock, a success or the last attempt's error too, so the
+      // next call is signed right even with maxAttempts 1.
+      if (headers !== undefined) this.#learnClock(headers)
       if ('response' in exchange && exchange.response.ok) {
         this.#quota.release(lastRetryCost)
         return decodeResponse(target, exchange.response, exchange.body) as T
       }
-      const headers = 'response' in exchange ? exchange.response.headers : undefined
       const error =
         'error' in exchange
           ? exchange.error
           : parseErrorResponse(target, exchange.response, exchange.body)
       // The last attempt never takes from the quota: there is no retry to pay for.
       if (attempt >= this.#maxAttempts) throw error
-      if (!clockCorrected && headers !== undefined && this.#correctClock(error, headers)) {
-        // Our clock was off: re-sign with the corrected time at once, once per call.
+      if (
+        !clockCorrected &&
+        CLOCK_SKEW_CODES.has(error.code) &&
+        this.#clockOffsetMs !== signedOffsetMs
+      ) {
+        // Signed with a clock since found to be off (by this response or a concurrent call's):
+        // re-sign with the corrected time at once, once per call.
         clockCorrected = true
         continue
       }
@@ -548,6 +557,7 @@ export class SecretsManagerClient {
     target: Operation,
     aws: AwsClient,
     body: string,
+    signingTimeMs: number,
     signal: AbortSignal | undefined
   ): Promise<Exchange> {
     signal?.throwIfAborted()
@@ -555,7 +565,7 @@ export class SecretsManagerClient {
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
       body,
-      aws: { service: 'secretsmanager', region: this.region, datetime: amzDate(this.#clock()) },
+      aws: { service: 'secretsmanager', region: this.region, datetime: amzDate(signingTimeMs) },
     })
     // The caller may have aborted while we signed: then send nothing.
     signal?.throwIfAborted()
@@ -662,16 +672,15 @@ export class SecretsManagerClient {
     return this.#clock() >= new Date(expiration).getTime() - marginMs
   }
 
-  // On a clock-skew error whose response Date is far from our clock, adopt the server's time.
+  // When a response's Date is far from our corrected clock, adopt the server's time, as the JS
+  // SDK v3 does with getUpdatedSystemClockOffset after every response. Small differences
+  // (latency, the header's whole seconds) are ignored.
   // https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html
-  #correctClock(error: SecretsManagerError, headers: Headers): boolean {
-    if (!CLOCK_SKEW_CODES.has(error.code)) return false
+  #learnClock(headers: Headers): void {
     const serverMs = Date.parse(headers.get('date') ?? '')
-    if (Number.isNaN(serverMs)) return false
-    const offsetMs = serverMs - this.#now()
-    if (Math.abs(offsetMs - this.#clockOffsetMs) < CLOCK_SKEW_THRESHOLD_MS) return false
-    this.#clockOffsetMs = offsetMs
-    return true
+    if (Number.isNaN(serverMs)) return
+    if (Math.abs(serverMs - this.#clock()) < CLOCK_SKEW_THRESHOLD_MS) return
+    this.#clockOffsetMs = serverMs - this.#now()
   }
 
   // Our best guess of the service's time.

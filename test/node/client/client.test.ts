@@ -700,6 +700,77 @@ describe('SecretsManagerClient', () => {
       expect(calls).toHaveLength(3)
     })
 
+    it('learns the clock offset from a successful response, for the next call', async () => {
+      const calls = mockService(() =>
+        HttpResponse.json({}, { headers: { Date: new Date(T0 + 20 * 60_000).toUTCString() } })
+      )
+      const sm = testClient({ now: () => T0 })
+      await sm.listSecrets()
+      await sm.listSecrets()
+      expect(calls.map((c) => c.headers.get('x-amz-date'))).toEqual([
+        '20261123T120000Z',
+        '20261123T122000Z',
+      ])
+    })
+
+    it('keeps its clock when a Date is less than 5 minutes off', async () => {
+      const calls = mockService(() =>
+        HttpResponse.json({}, { headers: { Date: new Date(T0 + 4 * 60_000).toUTCString() } })
+      )
+      const sm = testClient({ now: () => T0 })
+      await sm.listSecrets()
+      await sm.listSecrets()
+      expect(calls.map((c) => c.headers.get('x-amz-date'))).toEqual([
+        '20261123T120000Z',
+        '20261123T120000Z',
+      ])
+    })
+
+    it('learns from a clock-skew error on the last attempt, so the next call is signed right', async () => {
+      const serverNow = T0 + 60 * 60_000
+      const calls = mockService((call) =>
+        call.headers.get('x-amz-date') === '20261123T130000Z'
+          ? HttpResponse.json({ Name: 'n' })
+          : awsError('InvalidSignatureException', 400, 'Signature not yet current: …', {
+              Date: new Date(serverNow).toUTCString(),
+            })
+      )
+      const sm = testClient({ now: () => T0, maxAttempts: 1 })
+      const error = await rejection(sm.describeSecret({ SecretId: 'n' }))
+      expect(isSecretsManagerError(error, 'InvalidSignatureException')).toBe(true)
+      expect(calls).toHaveLength(1)
+      await expect(sm.describeSecret({ SecretId: 'n' })).resolves.toEqual({ Name: 'n' })
+      expect(calls.map((c) => c.headers.get('x-amz-date'))).toEqual([
+        '20261123T120000Z',
+        '20261123T130000Z',
+      ])
+    })
+
+    it('re-signs when a concurrent call corrected the clock after this one was signed', async () => {
+      let release: () => void = () => {}
+      const bothArrived = new Promise<void>((resolve) => {
+        release = resolve
+      })
+      let early = 0
+      const calls = mockService(async (call) => {
+        if (call.headers.get('x-amz-date') !== '20261123T120000Z') return HttpResponse.json({})
+        // Hold both wrongly signed requests until both have been sent.
+        if (++early === 2) release()
+        await bothArrived
+        return awsError('InvalidSignatureException', 400, 'Signature not yet current: …', {
+          Date: new Date(T0 + 20 * 60_000).toUTCString(),
+        })
+      })
+      const sm = testClient({ now: () => T0, maxAttempts: 2 })
+      await expect(Promise.all([sm.listSecrets(), sm.listSecrets()])).resolves.toEqual([{}, {}])
+      expect(calls.map((c) => c.headers.get('x-amz-date'))).toEqual([
+        '20261123T120000Z',
+        '20261123T120000Z',
+        '20261123T122000Z',
+        '20261123T122000Z',
+      ])
+    })
+
     it('does not retry a clock-skew code when the clock is right', async () => {
       const calls = mockService(() =>
         awsError('AccessDeniedException', 400, 'not authorized', {

@@ -420,6 +420,18 @@ describe('SecretsManagerClient against the emulator', () => {
       })
     })
 
+    it('with maxAttempts 1 and the service an hour ahead, fails once and then succeeds', async () => {
+      // The emulator refuses signatures more than 15 minutes off its clock.
+      const ahead = createEmulator({ now: () => Date.now() + 60 * 60_000 })
+      server.use(emulatorHandler(ahead))
+      const once = testClient({ maxAttempts: 1 })
+      const error = await rejection(once.listSecrets({ MaxResults: 1 }))
+      expect(isSecretsManagerError(error, 'InvalidSignatureException')).toBe(true)
+      expect(targets).toHaveLength(1)
+      await expect(once.listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
+      expect(targets).toHaveLength(2)
+    })
+
     it('corrects a skewed clock from the Date header and re-signs', async () => {
       const skewed = testClient({ now: () => Date.now() - 60 * 60_000 })
       await expect(skewed.listSecrets({ MaxResults: 1 })).resolves.toBeDefined()
