@@ -318,11 +318,8 @@ describe('SecretCache', () => {
 
     it('hands out copies the caller may change', async () => {
       const { upstream, cache } = setup()
-      upstream.set('key', {
-        ...secretValue('key', ''),
-        SecretString: undefined,
-        SecretBinary: new Uint8Array([1, 2, 3]),
-      })
+      const { SecretString: _, ...binary } = secretValue('key', '')
+      upstream.set('key', { ...binary, SecretBinary: new Uint8Array([1, 2, 3]) })
       const bytes = await cache.getSecretBinary('key')
       bytes[0] = 9
       const value = await cache.getSecretValue('key')
