@@ -596,13 +596,15 @@ export class SecretsManagerClient {
       if (signal?.aborted) throw signal.reason
       if (timeout !== undefined) return { error: timeout }
       // Any other rejection is a network failure: TypeError in browsers, workerd, Deno and
-      // Node; other errors in Bun and custom fetch functions. Its message stays out of ours (a
-      // custom fetch may quote the request, i.e. the secret); only `cause` keeps it.
+      // Node; other errors in Bun and custom fetch functions. Its message stays out of ours and
+      // out of `cause` (a custom fetch may quote the request, i.e. the secret): only its class
+      // and error code are kept.
+      const cause = fetchFailure(e)
       const error = new SecretsManagerError({
         operation: target,
         code: 'NetworkError',
-        detail: `fetch failed (${constructorName(e)})`,
-        cause: e,
+        detail: `fetch failed (${cause.name})`,
+        cause,
       })
       return { error }
     } finally {
@@ -734,7 +736,24 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   })
 }
 
-// The class of a thrown value (`TypeError`), never its message.
-function constructorName(value: unknown): string {
-  return (value as { constructor?: { name?: string } } | null)?.constructor?.name || typeof value
+// What a NetworkError keeps of a fetch rejection: its class (`TypeError`, or the `name` of a
+// DOMException) and its error code (`ECONNRESET`; Node's fetch puts it on `cause`), never its
+// message. Only identifier-like strings are kept, so nothing quoted can slip through.
+function fetchFailure(value: unknown): { name: string; code?: string } {
+  const e = value as {
+    name?: unknown
+    code?: unknown
+    cause?: { code?: unknown }
+    constructor?: { name?: unknown }
+  } | null
+  // A plain Error's name says less than its class (`class BunFetchError extends Error {}`).
+  const named = identifier(e?.name)
+  const name =
+    (named === 'Error' ? undefined : named) ?? identifier(e?.constructor?.name) ?? typeof value
+  const code = identifier(e?.code) ?? identifier(e?.cause?.code)
+  return code === undefined ? { name } : { name, code }
+}
+
+function identifier(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[A-Za-z_][\w.-]{0,63}$/.test(value) ? value : undefined
 }

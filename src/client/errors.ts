@@ -58,8 +58,11 @@ export interface SecretsManagerErrorInit {
  * The one error type of the client: a service error (its sanitised `__type`), or a failure
  * without a usable answer (`NetworkError`, `TimeoutError`, `InvalidResponseError`, …).
  *
- * The message names the operation and the code, never a secret value. The client never puts the
- * request body in `cause`; a `NetworkError` keeps what `fetch` rejected with there, as it is.
+ * The message names the operation and the code, never a secret value, and so does `cause`: a
+ * `NetworkError`'s `cause` is a plain `{ name, code? }`, the class of what `fetch` rejected with
+ * (`TypeError`) and its error code (`ECONNRESET`) when it has one, never its message, which a
+ * custom fetch may build from the request body. A `CredentialsProviderError` keeps the
+ * provider's error as it was thrown.
  *
  * @example
  * ```ts

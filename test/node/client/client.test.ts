@@ -338,7 +338,7 @@ describe('SecretsManagerClient', () => {
       ['a TypeError quoting the body', (body: string) => new TypeError(`could not send ${body}`)],
       ['a custom error', (body: string) => new (class BunFetchError extends Error {})(body)],
       ['a string', (body: string) => body],
-    ])('keeps the message of %s from fetch out of NetworkError, only in cause', async (_, make) => {
+    ])('keeps the message of %s from fetch out of NetworkError and its cause', async (_, make) => {
       const secret = 'hunter2-very-secret'
       const leaky = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
         throw make(String(init?.body))
@@ -353,7 +353,55 @@ describe('SecretsManagerClient', () => {
       const { message, cause } = error as SecretsManagerError
       expect(message).toMatch(/^PutSecretValue failed with NetworkError: fetch failed \(\w+\)$/)
       expect(message).not.toContain(secret)
-      expect(String(cause)).toContain(secret) // the original, for debugging, as it was thrown
+      expect(JSON.stringify(cause)).not.toContain(secret)
+      expect(cause).toEqual({ name: expect.stringMatching(/^\w+$/) })
+    })
+
+    it('keeps only the name and code of a fetch rejection that quotes the body', async () => {
+      const cases = [
+        new TypeError('failed to send {"SecretString":"hunter2"}'),
+        Object.assign(new TypeError('failed to send {"SecretString":"hunter2"}'), {
+          code: 'ECONNRESET',
+        }),
+        // Node's fetch: TypeError('fetch failed') with the system error as its cause.
+        new TypeError('fetch failed', {
+          cause: Object.assign(new Error('read ECONNRESET {"SecretString":"hunter2"}'), {
+            code: 'ECONNRESET',
+          }),
+        }),
+        // A code that is not a code is dropped, not kept.
+        Object.assign(new TypeError('failed'), { code: '{"SecretString":"hunter2"}' }),
+      ]
+      const causes: unknown[] = []
+      for (const rejected of cases) {
+        const failing = async () => {
+          throw rejected
+        }
+        const error = await rejection(
+          testClient({ fetch: failing, maxAttempts: 1 }).putSecretValue({
+            SecretId: 'n',
+            SecretString: 'hunter2',
+          })
+        )
+        expect(isSecretsManagerError(error, 'NetworkError')).toBe(true)
+        const e = error as SecretsManagerError
+        const seen = [
+          e.message,
+          e.stack,
+          String(e),
+          JSON.stringify(e),
+          String(e.cause),
+          JSON.stringify(e.cause),
+        ]
+        for (const text of seen) expect(text ?? '').not.toContain('hunter2')
+        causes.push(e.cause)
+      }
+      expect(causes).toEqual([
+        { name: 'TypeError' },
+        { name: 'TypeError', code: 'ECONNRESET' },
+        { name: 'TypeError', code: 'ECONNRESET' },
+        { name: 'TypeError' },
+      ])
     })
 
     it('names the class of the fetch failure', async () => {
@@ -406,7 +454,7 @@ describe('SecretsManagerClient', () => {
       const error = await rejection(testClient().describeSecret({ SecretId: 'n' }))
       expect(calls).toHaveLength(3)
       expect(error).toMatchObject({ code: 'NetworkError', retryable: true, status: undefined })
-      expect((error as Error).cause).toBeInstanceOf(TypeError)
+      expect((error as Error).cause).toMatchObject({ name: 'TypeError' })
 
       const five = mockService(() => awsError('ThrottlingException'))
       await rejection(testClient({ maxAttempts: 5 }).describeSecret({ SecretId: 'n' }))
