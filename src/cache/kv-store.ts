@@ -156,9 +156,10 @@ export class KvStore implements CacheStore {
     const sealed = await seal(derived, entry, value)
     const pending = this.#pending.get(name)
     if (pending !== undefined) {
-      // A write is already waiting for this key's second to pass: it will write this value.
+      // A write is already waiting for this key's second to pass: it will write this value. Not
+      // awaited here: it may belong to another request, whose promises this one cannot await.
       pending.value = sealed
-      return pending.written
+      return
     }
     const waitMs = (this.#lastWriteAt.get(name) ?? Number.NEGATIVE_INFINITY) + WRITE_INTERVAL_MS
     const delayMs = waitMs - this.#now()

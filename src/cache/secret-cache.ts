@@ -661,8 +661,10 @@ export class SecretCache {
     if (!flight.stale) this.#setSlot(name, { key, entry: kept, failure })
     deliver({ ok: false, error, stale: kept })
     release()
-    // The secret is gone or out of reach: no isolate should serve it from the store either.
-    if (!transient && !flight.stale && this.#store !== undefined) {
+    // The secret is gone or out of reach: no isolate should serve it from the store either. (Only
+    // when there was a value to forget: a listing per not-found would cost KV operations.)
+    const hadValue = previous?.entry !== undefined || fallback !== undefined
+    if (!transient && hadValue && !flight.stale && this.#store !== undefined) {
       try {
         await this.#store.delete(key.SecretId)
       } catch {
