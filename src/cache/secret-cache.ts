@@ -72,6 +72,7 @@ type LoadKind = 'miss' | 'refresh' | 'sync' | 'force'
 // `clear`: a stale load delivers to the readers that joined it but writes nothing back.
 interface Flight {
   key: CacheKey
+  startedAt: number
   result: Promise<Outcome>
   done: Promise<void>
   stale: boolean
@@ -514,16 +515,23 @@ export class SecretCache {
     return this.#join(key, name, kind, opts, takeovers + 1)
   }
 
-  // Starts a load nobody waits for (a background refresh), unless one is in flight.
+  // Starts a load nobody waits for (a background refresh), unless one is in flight. One older
+  // than a waiter's patience is taken to be dead (in workerd, its request was cancelled, or it
+  // ran without `waitUntil`), or the key would never be refreshed again.
   #background(key: CacheKey, name: string, kind: LoadKind, opts: CacheReadOptions): void {
-    if (this.#flights.has(name)) return
+    const existing = this.#flights.get(name)
+    if (existing !== undefined && this.#now() - existing.startedAt < this.#waiterLimitMs()) return
     const flight = this.#start(key, name, kind, true)
     opts.waitUntil?.(flight.done)
   }
 
+  #waiterLimitMs(): number {
+    return this.#waiterTimeoutMs ?? (this.#client.timeoutMs || DEFAULT_WAITER_TIMEOUT_MS)
+  }
+
   // Waits for `promise`, at most the waiter timeout; `signal` ends only this wait.
   async #bounded<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
-    const limitMs = this.#waiterTimeoutMs ?? (this.#client.timeoutMs || DEFAULT_WAITER_TIMEOUT_MS)
+    const limitMs = this.#waiterLimitMs()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), limitMs)
@@ -542,7 +550,13 @@ export class SecretCache {
     const result = new Promise<Outcome>((resolve) => {
       deliver = resolve
     })
-    const flight: Flight = { key, result, done: Promise.resolve(), stale: false }
+    const flight: Flight = {
+      key,
+      startedAt: this.#now(),
+      result,
+      done: Promise.resolve(),
+      stale: false,
+    }
     if (register) this.#flights.set(name, flight)
     const release = () => {
       if (this.#flights.get(name) === flight) this.#flights.delete(name)
@@ -688,7 +702,13 @@ export class SecretCache {
       const result = new Promise<Outcome>((resolve) => {
         deliver = resolve
       })
-      const flight: Flight = { key, result, done: Promise.resolve(), stale: false }
+      const flight: Flight = {
+        key,
+        startedAt: this.#now(),
+        result,
+        done: Promise.resolve(),
+        stale: false,
+      }
       this.#flights.set(name, flight)
       const release = () => {
         if (this.#flights.get(name) === flight) this.#flights.delete(name)

@@ -131,6 +131,40 @@ describe('SecretCache', () => {
     })
   })
 
+  describe('dead loads', () => {
+    it('replaces a background refresh that never answered', async () => {
+      const upstream = new FakeUpstream().set('db', secretValue('db', 'v1'))
+      const clock = new ManualClock()
+      let hang = false
+      const client = {
+        getSecretValue: (input: { SecretId: string }) =>
+          hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
+      }
+      const cache = new SecretCache({
+        client,
+        now: clock.now,
+        random: () => 0,
+        waiterTimeoutMs: 5_000,
+      })
+      await cache.getSecretString('db')
+      clock.advance(HOUR)
+      hang = true
+      // This refresh never settles (in workerd: it ran in a request that was cancelled).
+      expect(await cache.getSecretString('db')).toBe('v1')
+      hang = false
+      upstream.set('db', secretValue('db', 'v2'))
+      clock.advance(4_999)
+      await cache.getSecretString('db')
+      await turn()
+      expect(upstream.calls).toHaveLength(1)
+      clock.advance(1)
+      await cache.getSecretString('db')
+      await turn()
+      expect(upstream.calls).toHaveLength(2)
+      expect(await cache.getSecretString('db')).toBe('v2')
+    })
+  })
+
   describe('freshness', () => {
     it('refreshes between half and all of refreshIntervalMs, as the jitter says', async () => {
       for (const [random, dueAfter] of [
