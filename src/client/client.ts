@@ -615,6 +615,12 @@ export class SecretsManagerClient {
 
   // Credentials are resolved lazily and refreshed ahead of expiry; concurrent callers share one
   // refresh. A caller's abort ends only its own wait: the refresh goes on for the others.
+  //
+  // In workerd a promise created while serving one request never settles for another once the
+  // first has completed or been cancelled. So a caller that joins a refresh another call started
+  // waits only a bounded time (timeoutMs, or its default when 0), then asks the provider itself,
+  // and its refresh replaces the stuck one for later callers. The caller that started a refresh
+  // keeps awaiting it, which also keeps it alive for the callers that joined.
   async #currentSigner(target: Operation, signal: AbortSignal | undefined): Promise<AwsClient> {
     const current = this.#signer
     if (
@@ -623,10 +629,22 @@ export class SecretsManagerClient {
     ) {
       return current.aws
     }
-    this.#refreshing ??= this.#refresh(target).finally(() => {
-      this.#refreshing = undefined
+    const shared = this.#refreshing
+    if (shared !== undefined) {
+      const waitMs = this.#timeoutMs || DEFAULT_OPTIONS.timeoutMs
+      const joined = await settleWithin(shared, waitMs, signal)
+      if (joined !== undefined) return joined.aws
+    }
+    return (await untilAborted(this.#startRefresh(target, shared), signal)).aws
+  }
+
+  // Starts a refresh and shares it, unless another one replaced `stale` meanwhile.
+  #startRefresh(target: Operation, stale: Promise<Signer> | undefined): Promise<Signer> {
+    const refreshing: Promise<Signer> = this.#refresh(target).finally(() => {
+      if (this.#refreshing === refreshing) this.#refreshing = undefined
     })
-    return (await untilAborted(this.#refreshing, signal)).aws
+    if (this.#refreshing === stale) this.#refreshing = refreshing
+    return refreshing
   }
 
   async #refresh(target: Operation): Promise<Signer> {
@@ -732,6 +750,31 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
         signal.removeEventListener('abort', onAbort)
         reject(error)
       }
+    )
+  })
+}
+
+// Settles with `promise`, or with `undefined` once `ms` have passed, or rejects with the signal's
+// reason when it aborts. The timer is this caller's own, so it fires even when `promise` belongs to
+// a request that is gone. `promise` itself runs on: it is shared with other callers.
+function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+  signal: AbortSignal | undefined
+): Promise<T | undefined> {
+  if (signal?.aborted) return Promise.reject(signal.reason)
+  return new Promise((resolve, reject) => {
+    const settle = (finish: () => void) => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+      finish()
+    }
+    const onAbort = () => settle(() => reject(signal?.reason))
+    const timer = setTimeout(() => settle(() => resolve(undefined)), ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => settle(() => resolve(value)),
+      (error: unknown) => settle(() => reject(error))
     )
   })
 }

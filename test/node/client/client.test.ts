@@ -922,6 +922,70 @@ describe('SecretsManagerClient', () => {
       expect(calls).toHaveLength(1)
     })
 
+    it.each([
+      [2000, 2000],
+      [0, 10_000], // no timeoutMs: the default bound
+    ])(
+      'asks the provider itself when a refresh it joined does not settle (timeoutMs %i)',
+      async (timeoutMs, boundMs) => {
+        useFakeTimers()
+        // In workerd, a promise from another request that is gone never settles; here the first
+        // provider call simply never does.
+        const provider = vi
+          .fn<() => Promise<AwsCredentials>>()
+          .mockReturnValueOnce(new Promise<AwsCredentials>(() => {}))
+          .mockResolvedValue(CREDENTIALS)
+        const calls = mockService()
+        const sm = testClient({ credentials: provider, timeoutMs })
+        const controller = new AbortController()
+        let ownerSettled = false
+        const owner = rejection(sm.listSecrets({}, { signal: controller.signal })).finally(() => {
+          ownerSettled = true
+        })
+        let joinerSettled = false
+        const joiner = sm.listSecrets().finally(() => {
+          joinerSettled = true
+        })
+        await until(() => provider.mock.calls.length === 1 && vi.getTimerCount() === 1)
+        vi.advanceTimersByTime(boundMs - 1)
+        await until(() => vi.getTimerCount() === 1)
+        expect(provider).toHaveBeenCalledTimes(1)
+        expect(joinerSettled).toBe(false)
+
+        vi.advanceTimersByTime(1)
+        await until(() => joinerSettled)
+        await expect(joiner).resolves.toEqual({})
+        expect(provider).toHaveBeenCalledTimes(2)
+        expect(calls).toHaveLength(1)
+        // The call that started the refresh keeps awaiting it, and asks nothing more.
+        expect(ownerSettled).toBe(false)
+        // Later calls use the joiner's credentials at once.
+        await sm.listSecrets()
+        expect(provider).toHaveBeenCalledTimes(2)
+        controller.abort()
+        await owner
+      }
+    )
+
+    it('lets a caller that joins a stuck refresh stop waiting when it aborts', async () => {
+      useFakeTimers()
+      const provider = vi.fn(() => new Promise<AwsCredentials>(() => {}))
+      const sm = testClient({ credentials: provider })
+      const ownerAbort = new AbortController()
+      const owner = rejection(sm.listSecrets({}, { signal: ownerAbort.signal }))
+      const controller = new AbortController()
+      const joiner = rejection(sm.listSecrets({}, { signal: controller.signal }))
+      await until(() => vi.getTimerCount() === 1)
+      const reason = new Error('gone')
+      controller.abort(reason)
+      expect(await joiner).toBe(reason)
+      // Its bounded wait's timer is cleared with it.
+      expect(vi.getTimerCount()).toBe(0)
+      expect(provider).toHaveBeenCalledTimes(1)
+      ownerAbort.abort()
+      await owner
+    })
+
     it('keeps using unexpired credentials when an early refresh fails', async () => {
       let nowMs = T0
       const provider = vi
