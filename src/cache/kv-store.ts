@@ -64,7 +64,9 @@ interface DerivedKey {
 interface PendingWrite {
   SecretId: string
   value: string
-  written: Promise<void>
+  // When its timer should fire. A write still pending well after that never will: its request
+  // was cancelled, and it must not hold back this key's writes for good.
+  dueAt: number
 }
 
 /**
@@ -154,30 +156,24 @@ export class KvStore implements CacheStore {
     const entry = cacheKeyString(key)
     const name = await this.#name(derived, key.SecretId, entry)
     const sealed = await seal(derived, entry, value)
+    const now = this.#now()
     const pending = this.#pending.get(name)
-    if (pending !== undefined) {
+    if (pending !== undefined && now < pending.dueAt + WRITE_INTERVAL_MS) {
       // A write is already waiting for this key's second to pass: it will write this value. Not
       // awaited here: it may belong to another request, whose promises this one cannot await.
       pending.value = sealed
       return
     }
-    const waitMs = (this.#lastWriteAt.get(name) ?? Number.NEGATIVE_INFINITY) + WRITE_INTERVAL_MS
-    const delayMs = waitMs - this.#now()
-    if (delayMs <= 0) return this.#write(name, sealed)
-    const write: PendingWrite = {
-      SecretId: key.SecretId,
-      value: sealed,
-      written: Promise.resolve(),
-    }
-    write.written = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, delayMs))
-      // Deleted meanwhile (invalidate): the value must not come back.
-      if (this.#pending.get(name) !== write) return
-      this.#pending.delete(name)
-      await this.#write(name, write.value)
-    })()
+    this.#pending.delete(name)
+    const dueAt = (this.#lastWriteAt.get(name) ?? Number.NEGATIVE_INFINITY) + WRITE_INTERVAL_MS
+    if (dueAt <= now) return this.#write(name, sealed)
+    const write: PendingWrite = { SecretId: key.SecretId, value: sealed, dueAt }
     this.#pending.set(name, write)
-    return write.written
+    await new Promise((resolve) => setTimeout(resolve, dueAt - now))
+    // Deleted meanwhile (invalidate), or replaced: this one must not write.
+    if (this.#pending.get(name) !== write) return
+    this.#pending.delete(name)
+    await this.#write(name, write.value)
   }
 
   async delete(SecretId: string): Promise<void> {

@@ -690,6 +690,24 @@ describe('KvStore', () => {
       expect(await store.get(key)).toBe('four')
     })
 
+    it('does not let a deferred write that never fired hold the key back', async () => {
+      const prefix = uniquePrefix()
+      let nowMs = 1_700_000_000_000
+      const store = new KvStore(kv, { prefix, encryptionKeys: [newKey()], now: () => nowMs })
+      const key = current(unique('prod/stuck'))
+      await store.put(key, 'one')
+      nowMs += 500
+      // Waits for the rest of the second (in workerd its request may be cancelled meanwhile).
+      const two = store.put(key, 'two')
+      await store.put(current(unique('prod/bystander')), 'other')
+      // Long after that write was due, it has still not fired: a new write goes ahead at once.
+      nowMs += 3_000
+      await store.put(key, 'three')
+      expect(await store.get(key)).toBe('three')
+      await two
+      expect(await store.get(key)).toBe('three')
+    })
+
     it('drops a deferred write when the id is invalidated meanwhile', async () => {
       const prefix = uniquePrefix()
       let nowMs = 1_700_000_000_000
