@@ -27,7 +27,7 @@ export class MemoryStore implements CacheStore {
    * @throws {TypeError} When `maxEntries` is not a positive integer.
    */
   constructor(options: MemoryStoreOptions = {}) {
-    const maxEntries = options.maxEntries ?? 1024
+    const maxEntries = options.maxEntries === undefined ? 1024 : options.maxEntries
     if (!Number.isInteger(maxEntries) || maxEntries < 1) {
       throw new TypeError('maxEntries must be a positive integer')
     }

@@ -165,15 +165,19 @@ export class SecretCache {
       'missingSecretTtlMs',
       'memoryTtlMs',
     ] as const) {
-      if (!(merged[name] >= 0)) throw new TypeError(`${name} must be 0 or more`)
+      const value: unknown = merged[name]
+      if (typeof value !== 'number' || !(value >= 0)) {
+        throw new TypeError(`${name} must be a number, 0 or more`)
+      }
     }
-    if (!(merged.retryGrowthFactor >= 1)) {
+    if (typeof merged.retryGrowthFactor !== 'number' || !(merged.retryGrowthFactor >= 1)) {
       throw new TypeError('retryGrowthFactor must be at least 1')
     }
     if (typeof merged.defaultVersionStage !== 'string' || merged.defaultVersionStage === '') {
       throw new TypeError('defaultVersionStage must be a non-empty string')
     }
-    if (options.waiterTimeoutMs !== undefined && !(options.waiterTimeoutMs > 0)) {
+    const waiter: unknown = options.waiterTimeoutMs
+    if (waiter !== undefined && (typeof waiter !== 'number' || !(waiter > 0))) {
       throw new TypeError('waiterTimeoutMs must be more than 0')
     }
     this.#client = merged.client

@@ -884,6 +884,20 @@ describe('SecretCache, ported from aws-secretsmanager-caching-python', () => {
       expect(await store.get({ SecretId: '0' })).toBe('0')
     })
 
+    it('rejects a maxEntries of 0 or null with a TypeError', () => {
+      // test_lru.py::test_lru_cache_zero
+      const client = new FakeClient(byId)
+      for (const maxEntries of [0, null]) {
+        const size = maxEntries as unknown as number
+        expect(() => new SecretCache({ client, maxEntries: size }), `${maxEntries}`).toThrow(
+          new TypeError('maxEntries must be a positive integer')
+        )
+        expect(() => new MemoryStore({ maxEntries: size }), `${maxEntries}`).toThrow(
+          new TypeError('maxEntries must be a positive integer')
+        )
+      }
+    })
+
     it('with maxEntries 1, keeps only the last key read', async () => {
       // test_lru.py::test_lru_cache_one
       const { client, read } = harness(byId, { maxEntries: 1 })

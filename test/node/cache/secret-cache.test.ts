@@ -45,6 +45,10 @@ describe('SecretCache', () => {
       ['retryDelayBaseMs', Number.NaN],
       ['retryGrowthFactor', 0.5],
       ['missingSecretTtlMs', -5],
+      ['refreshIntervalMs', null],
+      ['memoryTtlMs', '60'],
+      ['retryGrowthFactor', null],
+      ['waiterTimeoutMs', null],
       ['waiterTimeoutMs', 0],
       ['defaultVersionStage', ''],
     ])('refuses %s = %s', (name, value) => {
