@@ -1,4 +1,5 @@
 import { AwsServiceError } from './errors.js'
+import { createLock } from './lock.js'
 import { EmulatorMemoryStore } from './memory-store.js'
 import { OPERATIONS, type Output } from './operations.js'
 import { type CredentialsOption, verifySigV4 } from './sigv4.js'
@@ -35,6 +36,13 @@ export interface EmulatorOptions {
    * @default 1_048_576
    */
   maxBodyBytes?: number
+  /**
+   * Operations run one at a time. A request waits this long while one other request keeps that
+   * turn, then goes ahead anyway: in workerd a request cancelled mid-operation (its client went
+   * away) never finishes, and must not leave every later request waiting.
+   * @default 5_000
+   */
+  lockWaitMs?: number
 }
 
 /**
@@ -75,6 +83,7 @@ const DEFAULT_OPTIONS = {
   accountId: '123456789012',
   now: () => Date.now(),
   maxBodyBytes: 1_048_576,
+  lockWaitMs: 5_000,
 }
 const JSON_TYPE = 'application/x-amz-json-1.1'
 const TARGET_PREFIX = 'secretsmanager.'
@@ -96,18 +105,13 @@ const EXPOSED_HEADERS = 'x-amzn-RequestId, x-amzn-ErrorType, Date'
  * ```
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {
-  const { accountId, now, maxBodyBytes } = { ...DEFAULT_OPTIONS, ...options }
+  const { accountId, now, maxBodyBytes, lockWaitMs } = { ...DEFAULT_OPTIONS, ...options }
   const store = options.store ?? new EmulatorMemoryStore()
   const credentials = options.credentials
   const faults: { fault: Fault; remaining: number }[] = []
   // Operations run one at a time, so a read-modify-write of a secret (an idempotency check,
   // moving AWSCURRENT) is atomic, as it is in the service.
-  let tail: Promise<unknown> = Promise.resolve()
-  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
-    const result = tail.then(run)
-    tail = result.catch(() => {})
-    return result
-  }
+  const exclusive = createLock(lockWaitMs)
 
   // Each request takes at most one fault, the oldest that matches, so queued faults hit
   // successive requests: throttle then drop-response fails the first call and loses the second.
