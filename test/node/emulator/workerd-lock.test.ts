@@ -1,11 +1,11 @@
 // The emulator's operation lock in workerd, across separate requests (Miniflare). In workerd a
 // promise created while serving one request never settles for another once the first has ended,
 // so a request cancelled while it holds the lock must not leave the others waiting on it.
-import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signedRequest, token } from '../../support/call.js'
 import { REPO_ROOT } from '../../support/child-process.js'
+import { bundleForWorkerd } from '../../support/workerd-bundle.js'
 
 // A worker whose store never finishes writing a secret named `hang/…`: workerd cancels that
 // request as hung while it holds the lock. Other writes go to memory as usual.
@@ -43,18 +43,7 @@ async function send(operation: string, input: unknown) {
 }
 
 beforeAll(async () => {
-  const bundle = await build({
-    stdin: { contents: WORKER, resolveDir: REPO_ROOT, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  })
-  const script = bundle.outputFiles[0]?.text
-  if (script === undefined) throw new Error('esbuild produced no output')
+  const script = await bundleForWorkerd(WORKER, REPO_ROOT)
   mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-26', cf: false })
   await mf.ready
 }, TIMEOUT_MS)
