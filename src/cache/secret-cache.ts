@@ -76,6 +76,9 @@ interface Flight {
   result: Promise<Outcome>
   done: Promise<void>
   stale: boolean
+  // Set once delivered; until then, the waiters to tell.
+  outcome?: Outcome | undefined
+  waiters: Set<(outcome: Outcome) => void>
 }
 
 const TIMED_OUT = Symbol('timed out')
@@ -513,7 +516,7 @@ export class SecretCache {
       return kind === 'miss' ? this.#countMiss(outcome) : outcome
     }
     if (takeovers === 0) this.#stats.coalescedWaiters++
-    const outcome = await this.#bounded(flight.result, opts.signal)
+    const outcome = await this.#wait(flight, opts.signal)
     if (outcome !== TIMED_OUT) return kind === 'miss' ? this.#countMiss(outcome) : outcome
     if (this.#flights.get(name) === flight) this.#flights.delete(name)
     return this.#join(key, name, kind, opts, takeovers + 1)
@@ -533,6 +536,37 @@ export class SecretCache {
     return this.#waiterTimeoutMs ?? (this.#client.timeoutMs || DEFAULT_WAITER_TIMEOUT_MS)
   }
 
+  // A joiner's wait for another read's load: at most the waiter timeout, and `signal` ends only
+  // this wait. It waits on a promise of its own, which the flight settles through `waiters`,
+  // never on the flight's `result`: a wait that has given up must leave nothing behind that the
+  // owner's request would settle later (workerd warns about a promise settled from another
+  // request once its own request is gone).
+  #wait(flight: Flight, signal?: AbortSignal): Promise<Outcome | typeof TIMED_OUT> {
+    if (flight.outcome !== undefined) return Promise.resolve(flight.outcome)
+    signal?.throwIfAborted()
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        flight.waiters.delete(waiter)
+      }
+      const waiter = (outcome: Outcome) => {
+        finish()
+        resolve(outcome)
+      }
+      const onAbort = () => {
+        finish()
+        reject(signal?.reason)
+      }
+      const timer = setTimeout(() => {
+        finish()
+        resolve(TIMED_OUT)
+      }, this.#waiterLimitMs())
+      flight.waiters.add(waiter)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
   // Waits for `promise`, at most the waiter timeout; `signal` ends only this wait.
   async #bounded<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
     const limitMs = this.#waiterLimitMs()
@@ -549,10 +583,12 @@ export class SecretCache {
 
   // --- loading ---------------------------------------------------------------------------------
 
-  #start(key: CacheKey, name: string, kind: LoadKind, register: boolean): Flight {
-    let deliver!: (outcome: Outcome) => void
-    const result = new Promise<Outcome>((resolve) => {
-      deliver = resolve
+  // A new flight, registered under `name` unless told otherwise. `deliver` settles it once: its
+  // owner's `result`, and each waiter's own promise.
+  #newFlight(key: CacheKey, name: string, register = true) {
+    let resolve!: (outcome: Outcome) => void
+    const result = new Promise<Outcome>((r) => {
+      resolve = r
     })
     const flight: Flight = {
       key,
@@ -560,11 +596,24 @@ export class SecretCache {
       result,
       done: Promise.resolve(),
       stale: false,
+      waiters: new Set(),
     }
     if (register) this.#flights.set(name, flight)
+    const deliver = (outcome: Outcome) => {
+      if (flight.outcome !== undefined) return
+      flight.outcome = outcome
+      resolve(outcome)
+      for (const waiter of flight.waiters) waiter(outcome)
+      flight.waiters.clear()
+    }
     const release = () => {
       if (this.#flights.get(name) === flight) this.#flights.delete(name)
     }
+    return { key, name, flight, deliver, release }
+  }
+
+  #start(key: CacheKey, name: string, kind: LoadKind, register: boolean): Flight {
+    const { flight, deliver, release } = this.#newFlight(key, name, register)
     flight.done = this.#load(key, name, kind, flight, deliver, release).catch(() => {
       // #load handles its own failures; this only keeps a bug from being an unhandled rejection.
       deliver({ ok: false, error: internalError(key) })
@@ -700,25 +749,7 @@ export class SecretCache {
     if (!batchable) {
       return keys.map((key) => this.#start(key, cacheKeyString(key), 'miss', true))
     }
-    const parts = keys.map((key) => {
-      const name = cacheKeyString(key)
-      let deliver!: (outcome: Outcome) => void
-      const result = new Promise<Outcome>((resolve) => {
-        deliver = resolve
-      })
-      const flight: Flight = {
-        key,
-        startedAt: this.#now(),
-        result,
-        done: Promise.resolve(),
-        stale: false,
-      }
-      this.#flights.set(name, flight)
-      const release = () => {
-        if (this.#flights.get(name) === flight) this.#flights.delete(name)
-      }
-      return { key, name, flight, deliver, release }
-    })
+    const parts = keys.map((key) => this.#newFlight(key, cacheKeyString(key)))
     const run = (async () => {
       const looked = await Promise.all(
         parts.map(async (part) => ({
