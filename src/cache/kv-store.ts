@@ -45,7 +45,8 @@ export interface KvStoreOptions {
 const TAG_BYTES = 16
 const KEY_ID_BYTES = 6
 const IV_BYTES = 12
-const MAX_PREFIX_LENGTH = 128
+// KV key names are at most 512 bytes; ours add about 80 to the prefix.
+const MAX_PREFIX_BYTES = 256
 // The value formats: AES-GCM under a derived key, or (opted in) plaintext.
 const SEALED_FORMAT = 'v1:'
 const PLAIN_FORMAT = 'p1:'
@@ -131,8 +132,8 @@ export class KvStore implements CacheStore {
     }
     this.#ttlSeconds = ttl
     const prefix = options.prefix ?? 'es:'
-    if (typeof prefix !== 'string' || prefix.length > MAX_PREFIX_LENGTH) {
-      throw new TypeError(`prefix must be a string of at most ${MAX_PREFIX_LENGTH} characters`)
+    if (typeof prefix !== 'string' || new TextEncoder().encode(prefix).length > MAX_PREFIX_BYTES) {
+      throw new TypeError(`prefix must be a string of at most ${MAX_PREFIX_BYTES} bytes (UTF-8)`)
     }
     this.#prefix = prefix
     this.#kv = kv

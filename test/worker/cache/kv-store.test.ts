@@ -754,6 +754,15 @@ describe('KvStore', () => {
       expect(message).not.toContain(bad.slice(0, 8))
     })
 
+    it('refuses a prefix that would push key names past 512 bytes', () => {
+      expect(
+        () => new KvStore(kv, { encryptionKeys: [newKey()], prefix: 'é'.repeat(129) })
+      ).toThrow(TypeError)
+      expect(
+        () => new KvStore(kv, { encryptionKeys: [newKey()], prefix: 'p'.repeat(256) })
+      ).not.toThrow()
+    })
+
     it('refuses kvTtlSeconds under 60', () => {
       const encryptionKeys = [newKey()]
       expect(() => new KvStore(kv, { encryptionKeys, kvTtlSeconds: 59 })).toThrow(TypeError)
