@@ -89,6 +89,11 @@ export class SecretsManagerClient {
   readonly region: string
   /** The URL every request is POSTed to. */
   readonly endpoint: string
+  /**
+   * The time limit per attempt (0: none). `SecretCache` reads it: a read waiting for another
+   * read's call gives up after this long.
+   */
+  readonly timeoutMs: number
   readonly #credentials: AwsCredentials | AwsCredentialsProvider
   readonly #maxAttempts: number
   readonly #timeoutMs: number
@@ -129,6 +134,7 @@ export class SecretsManagerClient {
     this.#credentials = credentials
     this.#maxAttempts = maxAttempts
     this.#timeoutMs = timeoutMs
+    this.timeoutMs = timeoutMs
     this.#fetch = merged.fetch
     this.#now = now
     this.#random = random

@@ -133,6 +133,21 @@ describe('SecretCache', () => {
       expect(await cache.getSecretString('db')).toBe('pw')
       expect(upstream.calls).toHaveLength(1)
     })
+
+    it("waits as long as the client's own timeoutMs when waiterTimeoutMs is not set", async () => {
+      const upstream = new FakeUpstream().set('db', secretValue('db', 'pw'))
+      let hang = true
+      const client = {
+        timeoutMs: 20,
+        getSecretValue: (input: { SecretId: string }) =>
+          hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
+      }
+      const cache = new SecretCache({ client })
+      cache.getSecretString('db').catch(() => {})
+      hang = false
+      expect(await cache.getSecretString('db')).toBe('pw')
+      expect(upstream.calls).toHaveLength(1)
+    })
   })
 
   describe('dead loads', () => {

@@ -22,6 +22,7 @@ import { Log, LogLevel, Miniflare } from 'miniflare'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createEmulator } from '../../../src/emulator/index.js'
 import { ok, TEST_CREDENTIALS, token } from '../../support/call.js'
+import { WORKERD_BUILD_OPTIONS } from '../../support/workerd-bundle.js'
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/cache-worker.ts', import.meta.url))
 const SETUP_TIMEOUT_MS = 30_000
@@ -140,16 +141,7 @@ class CapturingLog extends Log {
 let mf: Miniflare
 
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [FIXTURE],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
-  })
+  const bundle = await build({ ...WORKERD_BUILD_OPTIONS, entryPoints: [FIXTURE] })
   const [output] = bundle.outputFiles
   if (!output) throw new Error('esbuild wrote no worker bundle')
   mf = new Miniflare({
