@@ -7,7 +7,6 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT, run } from '../support/child-process.js'
 
-const HAS_CLIENT = existsSync(join(REPO_ROOT, 'src/client/index.ts'))
 const NPM_TIMEOUT_MS = 110_000
 const NODE_TIMEOUT_MS = 30_000
 
@@ -62,6 +61,45 @@ results.exports = Object.keys(await import('edge-secrets/emulator')).sort()
 console.log(JSON.stringify(results))
 `
 
+// The cache over the client over the emulator, all from the package, with an encrypted KvStore
+// on a Map shaped like a KV namespace: a second cache on the same namespace makes no call.
+const CACHE_SCRIPT = `
+import { KvStore, MemoryStore, SecretCache, withSecretJson } from 'edge-secrets/cache'
+import { SecretsManagerClient } from 'edge-secrets/client'
+import { createEmulator } from 'edge-secrets/emulator'
+
+const emulator = createEmulator()
+let calls = 0
+const sm = new SecretsManagerClient({
+  region: 'us-east-1',
+  endpoint: 'http://emulator.test',
+  credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  fetch: (url, init) => (calls++, emulator.fetch(new Request(url, init))),
+})
+await sm.createSecret({ Name: 'pkg/db', SecretString: JSON.stringify({ password: 'pw' }) })
+const map = new Map()
+const kv = {
+  get: async (key) => map.get(key) ?? null,
+  put: async (key, value) => void map.set(key, value),
+  delete: async (key) => void map.delete(key),
+  list: async ({ prefix }) => ({
+    keys: [...map.keys()].filter((key) => key.startsWith(prefix)).map((name) => ({ name })),
+    list_complete: true,
+  }),
+}
+const encryptionKeys = [btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))]
+const first = new SecretCache({ client: sm, store: new KvStore(kv, { encryptionKeys }) })
+const before = calls
+const password = await withSecretJson(first, 'pkg/db', { pw: 'password' }, ({ pw }) => pw)()
+const second = new SecretCache({ client: sm, store: new KvStore(kv, { encryptionKeys }) })
+const again = (await second.getSecretJson('pkg/db')).password
+console.log(JSON.stringify({
+  password, again, upstreamCalls: calls - before, kvEntries: map.size,
+  memoryStore: typeof MemoryStore,
+  exports: Object.keys(await import('edge-secrets/cache')).sort(),
+}))
+`
+
 // Type-checked with the repository's tsc as a strict NodeNext project would.
 const TYPES_CHECK = `
 import { createEmulator, type Emulator, type EmulatorOptions, EmulatorKvStore, EmulatorMemoryStore } from 'edge-secrets/emulator'
@@ -77,6 +115,22 @@ export const store: EmulatorKvStore = new EmulatorKvStore({
 })
 // @ts-expect-error the account id is a string, so the declarations are real types, not any
 createEmulator({ accountId: 123 })
+
+import { type CacheStore, KvStore, SecretCache, type SecretCacheStats } from 'edge-secrets/cache'
+import { SecretsManagerClient } from 'edge-secrets/client'
+const cache = new SecretCache({
+  client: new SecretsManagerClient({ region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } }),
+  store: new KvStore({
+    get: async () => null,
+    put: async () => {},
+    delete: async () => {},
+    list: async () => ({ keys: [], list_complete: true }),
+  }, { allowPlaintext: true }) satisfies CacheStore,
+})
+export const value: Promise<string> = cache.getSecretString('x', { VersionStage: 'AWSCURRENT' })
+export const stats: SecretCacheStats = cache.stats()
+// @ts-expect-error maxEntries is a number
+new SecretCache({ client: { getSecretValue: async () => ({}) }, maxEntries: '5' })
 `
 
 const TSCONFIG = {
@@ -136,6 +190,10 @@ describe('the npm package', () => {
           'dist/node/serve.js',
           'dist/node/serve.d.ts',
           'dist/node/emulator-cli.js',
+          'dist/cache/index.js',
+          'dist/cache/index.d.ts',
+          'dist/client/index.js',
+          'dist/client/index.d.ts',
         ])
       )
       expect(packedFiles.filter((path) => /^(src|test)\//.test(path))).toEqual([])
@@ -170,7 +228,7 @@ describe('the npm package', () => {
       })
     })
 
-    it('ships declarations that type-check an edge-secrets/emulator import', async () => {
+    it('ships declarations that type-check edge-secrets/emulator and edge-secrets/cache imports', async () => {
       expect(existsSync(join(project, 'node_modules/edge-secrets/dist/emulator/index.d.ts'))).toBe(
         true
       )
@@ -195,7 +253,32 @@ describe('the npm package', () => {
       expect(result.stdout).toMatch(/^Usage: edge-secrets-emulator/)
     })
 
-    it.skipIf(!HAS_CLIENT)('imports edge-secrets/client', async () => {
+    it('reads through edge-secrets/cache, sharing an encrypted KV store between caches', async () => {
+      await writeFile(join(project, 'cache.mjs'), CACHE_SCRIPT)
+      const result = await run(process.execPath, ['cache.mjs'], {
+        cwd: project,
+        timeoutMs: NODE_TIMEOUT_MS,
+      })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toEqual({
+        password: 'pw',
+        again: 'pw',
+        upstreamCalls: 1,
+        kvEntries: 1,
+        memoryStore: 'function',
+        exports: [
+          'KvStore',
+          'MemoryStore',
+          'SecretCache',
+          'cacheKeyString',
+          'withSecretJson',
+          'withSecretString',
+        ],
+      })
+    })
+
+    it('imports edge-secrets/client', async () => {
       const result = await run(
         process.execPath,
         [
