@@ -1,4 +1,5 @@
 import { isSecretsManagerError, SecretsManagerError } from '../client/errors.js'
+import { untilAborted } from '../client/retry.js'
 import { fromBase64, toBase64 } from '../client/serde.js'
 import type { GetSecretValueRequest, GetSecretValueResponse } from '../client/types.js'
 import {
@@ -1097,24 +1098,4 @@ function withoutUndefined<T extends object>(object: T): T {
 
 function constructorName(value: unknown): string {
   return (value as { constructor?: { name?: string } } | null)?.constructor?.name || typeof value
-}
-
-// Settles with `promise`, or rejects with the signal's reason once it aborts; `promise` runs on.
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      }
-    )
-  })
 }

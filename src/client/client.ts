@@ -9,6 +9,7 @@ import {
   retryAfterHintMs,
   retryKind,
   sleep,
+  untilAborted,
 } from './retry.js'
 import { decodeResponse, encodeRequest } from './serde.js'
 import type {
@@ -734,30 +735,6 @@ function versionInput(SecretId: string, opts: GetSecretOptions): GetSecretValueR
 // SigV4 basic-format timestamp: 20261123T120000Z.
 function amzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
-}
-
-// Settles with `promise`, or rejects with the signal's reason as soon as it aborts, even when a
-// custom fetch ignores the signal. `promise` itself runs on: it may be shared with other callers.
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise
-  if (signal.aborted) {
-    promise.catch(() => {})
-    return Promise.reject(signal.reason)
-  }
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(error)
-      }
-    )
-  })
 }
 
 // Settles with `promise`, or with `undefined` once `ms` have passed, or rejects with the signal's

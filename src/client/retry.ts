@@ -248,3 +248,34 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
+
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts, even when a
+ * custom fetch ignores the signal. `promise` itself runs on: it may be shared with other callers
+ * (the cache's coalesced loads, the client's credential refresh), and only this wait ends.
+ *
+ * @param promise What to wait for.
+ * @param signal Ends the wait.
+ * @returns `promise`'s outcome, or the abort.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise
+  if (signal.aborted) {
+    promise.catch(() => {})
+    return Promise.reject(signal.reason)
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(error)
+      }
+    )
+  })
+}

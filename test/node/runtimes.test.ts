@@ -20,6 +20,7 @@ import { createEmulator } from '../../src/emulator/index.js'
 import { type ServedHandler, serve } from '../../src/node/serve.js'
 import { ok, TEST_CREDENTIALS, token } from '../support/call.js'
 import { REPO_ROOT, run } from '../support/child-process.js'
+import { WORKERD_BUILD_OPTIONS } from '../support/workerd-bundle.js'
 
 const DENO = join(REPO_ROOT, 'node_modules/.bin/deno')
 const BUN = join(REPO_ROOT, 'node_modules/.bin/bun')
@@ -192,13 +193,7 @@ describe('examples/worker in workerd (Miniflare)', () => {
     const bundle = await build({
       entryPoints: ['examples/worker/index.ts'],
       absWorkingDir: project,
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      conditions: ['workerd', 'worker', 'browser'],
-      mainFields: ['module', 'main'],
-      write: false,
-      logLevel: 'silent',
+      ...WORKERD_BUILD_OPTIONS,
     })
     const [output] = bundle.outputFiles
     if (!output) throw new Error('esbuild wrote no worker bundle')
