@@ -202,11 +202,15 @@ describe('examples/worker in workerd (Miniflare)', () => {
       script: output.text,
       compatibilityDate: '2026-04-26',
       cf: false,
+      kvNamespaces: ['SECRETS_CACHE'],
       bindings: {
         AWS_REGION: REGION,
         AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.url,
+        CACHE_ENCRYPTION_KEY: btoa(
+          String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))
+        ),
         SECRET_ID,
       },
     })
@@ -218,14 +222,30 @@ describe('examples/worker in workerd (Miniflare)', () => {
   })
 
   it(
-    'reads the secret over HTTP with fromEnv(env) and answers with its key names only',
+    'reads the secret through the cache, once from Secrets Manager, and answers with its key names only',
     async () => {
       if (!mf) throw new Error('Miniflare did not start')
-      const response = await mf.dispatchFetch('http://example.test/')
-      const text = await response.text()
-      expect(response.status).toBe(200)
-      expect(JSON.parse(text)).toEqual({ secret: SECRET_ID, keys: ['password', 'username'] })
-      expect(text).not.toContain(SECRET.password)
+      const before = seen.length
+      for (let i = 0; i < 3; i++) {
+        const response = await mf.dispatchFetch('http://example.test/')
+        const text = await response.text()
+        expect(response.status).toBe(200)
+        expect(JSON.parse(text)).toEqual({ secret: SECRET_ID, keys: ['password', 'username'] })
+        expect(text).not.toContain(SECRET.password)
+      }
+      expect(seen.slice(before).map((request) => request.method)).toEqual(['POST'])
+      // The KV tier holds one entry, whose name and value reveal neither the secret nor its name.
+      const kv = await mf.getKVNamespace('SECRETS_CACHE')
+      // The first request wrote it after answering (waitUntil): give that write time to land.
+      let { keys } = await kv.list()
+      for (let i = 0; i < 100 && keys.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50))
+        keys = (await kv.list()).keys
+      }
+      expect(keys).toHaveLength(1)
+      const stored = `${keys[0]?.name} ${await kv.get(keys[0]?.name ?? '', 'text')}`
+      expect(stored).not.toContain(SECRET_ID)
+      expect(stored).not.toContain(SECRET.password)
     },
     TEST_TIMEOUT_MS
   )
