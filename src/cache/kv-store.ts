@@ -177,6 +177,15 @@ export class KvStore implements CacheStore {
     await this.#write(name, write.value)
   }
 
+  async deleteEntry(key: CacheKey): Promise<void> {
+    const entry = cacheKeyString(key)
+    for (const derived of await this.#keys()) {
+      const name = await this.#name(derived, key.SecretId, entry)
+      this.#pending.delete(name)
+      await this.#kv.delete(name)
+    }
+  }
+
   async delete(SecretId: string): Promise<void> {
     for (const [name, write] of this.#pending) {
       if (write.SecretId === SecretId) this.#pending.delete(name)

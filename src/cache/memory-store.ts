@@ -59,6 +59,10 @@ export class MemoryStore implements CacheStore {
     }
   }
 
+  async deleteEntry(key: CacheKey): Promise<void> {
+    this.#entries.delete(cacheKeyString(key))
+  }
+
   async delete(SecretId: string): Promise<void> {
     for (const [name, entry] of this.#entries) {
       if (entry.SecretId === SecretId) this.#entries.delete(name)

@@ -31,6 +31,8 @@ const DEFAULT_OPTIONS = {
 }
 // A waiter's patience when the client does not say how long one attempt may take.
 const DEFAULT_WAITER_TIMEOUT_MS = 10_000
+// setTimeout fires at once for a longer delay.
+const MAX_TIMER_MS = 2_147_483_647
 // BatchGetSecretValue takes at most 20 ids.
 const BATCH_SIZE = 20
 // The format of a stored entry; a different one is a miss.
@@ -43,6 +45,9 @@ interface Entry {
   fetchedAt: number
   refreshAt: number
   storeCheckedAt: number
+  // Whether the store is known to hold it (read from there, or our write succeeded). Only then
+  // does its absence from the store mean it was invalidated elsewhere.
+  stored?: boolean
 }
 
 // Consecutive upstream failures of one key, and when the next upstream attempt may be made.
@@ -52,10 +57,18 @@ interface Failure {
   retryAt: number
 }
 
+// A memory entry, with the failures of its latest refreshes while it is kept through them.
 interface Slot {
   key: CacheKey
-  entry?: Entry | undefined
+  entry: Entry
   failure?: Failure | undefined
+}
+
+// A key that has no value, and the failure that is remembered for it. Kept apart from the
+// entries, so that reads of ids that do not exist cannot push real values out of memory.
+interface Missing {
+  key: CacheKey
+  failure: Failure
 }
 
 // What a load gives its readers: a value and where it came from, or the upstream error, with
@@ -73,6 +86,7 @@ type LoadKind = 'miss' | 'refresh' | 'sync' | 'force'
 // `clear`: a stale load delivers to the readers that joined it but writes nothing back.
 interface Flight {
   key: CacheKey
+  kind: LoadKind
   startedAt: number
   result: Promise<Outcome>
   done: Promise<void>
@@ -80,6 +94,11 @@ interface Flight {
   // Set once delivered; until then, the waiters to tell.
   outcome?: Outcome | undefined
   waiters: Set<(outcome: Outcome) => void>
+  // Set once the load has its final answer (a fresh value, or the upstream failure): what a
+  // `refreshNow` that joined it returns. A miss served from a due stored value has its outcome
+  // early, and its final answer only after the upstream call.
+  refreshed?: boolean | undefined
+  refreshWaiters: Set<(refreshed: boolean) => void>
 }
 
 const TIMED_OUT = Symbol('timed out')
@@ -126,6 +145,7 @@ export class SecretCache {
   readonly #random: () => number
   // The memory tier, in order of use (oldest first): an LRU through delete-and-set.
   readonly #slots = new Map<string, Slot>()
+  readonly #missing = new Map<string, Missing>()
   readonly #flights = new Map<string, Flight>()
   // Store writes still under way, so `invalidate` can wait for them before deleting.
   readonly #writes = new Map<string, Promise<void>>()
@@ -181,8 +201,11 @@ export class SecretCache {
       throw new TypeError('defaultVersionStage must be a non-empty string')
     }
     const waiter: unknown = options.waiterTimeoutMs
-    if (waiter !== undefined && (typeof waiter !== 'number' || !(waiter > 0))) {
-      throw new TypeError('waiterTimeoutMs must be more than 0')
+    if (
+      waiter !== undefined &&
+      (typeof waiter !== 'number' || !(waiter > 0) || waiter > MAX_TIMER_MS)
+    ) {
+      throw new TypeError(`waiterTimeoutMs must be more than 0 and at most ${MAX_TIMER_MS}`)
     }
     this.#client = merged.client
     this.#store = merged.store
@@ -305,8 +328,7 @@ export class SecretCache {
     for (const id of ids) {
       const key = this.#keyFor(id, {})
       const name = cacheKeyString(key)
-      const slot = this.#slots.get(name)
-      if (slot !== undefined || this.#flights.has(name)) {
+      if (this.#slots.has(name) || this.#missing.has(name) || this.#flights.has(name)) {
         answers.set(id, settle(this.#readKey(key, name, readOpts)))
       } else {
         toLoad.push(key)
@@ -352,9 +374,25 @@ export class SecretCache {
    * ```
    */
   async refreshNow(secretId: string, opts: CacheReadOptions = {}): Promise<boolean> {
+    opts.signal?.throwIfAborted()
     const key = this.#keyFor(secretId, opts)
-    const outcome = await this.#join(key, cacheKeyString(key), 'force', opts)
-    return outcome.ok
+    const name = cacheKeyString(key)
+    const existing = this.#flights.get(name)
+    // A load that will ask AWS (or find a fresher stored value) is joined; a re-read of the
+    // store is not a refresh, and one older than a waiter's patience is taken to be dead.
+    if (existing !== undefined && existing.kind !== 'sync' && !this.#isDead(existing)) {
+      this.#stats.coalescedWaiters++
+      const refreshed = await this.#waitFor(
+        () => existing.refreshed,
+        existing.refreshWaiters,
+        opts.signal
+      )
+      if (refreshed !== TIMED_OUT) return refreshed
+    }
+    const own = this.#start(key, name, 'force')
+    opts.waitUntil?.(own.done)
+    await untilAborted(own.result, opts.signal)
+    return own.refreshed === true
   }
 
   /**
@@ -373,6 +411,9 @@ export class SecretCache {
   async invalidate(secretId: string): Promise<void> {
     for (const [name, slot] of this.#slots) {
       if (slot.key.SecretId === secretId) this.#slots.delete(name)
+    }
+    for (const [name, missing] of this.#missing) {
+      if (missing.key.SecretId === secretId) this.#missing.delete(name)
     }
     for (const [name, flight] of this.#flights) {
       if (flight.key.SecretId !== secretId) continue
@@ -406,6 +447,7 @@ export class SecretCache {
    */
   clear(): void {
     this.#slots.clear()
+    this.#missing.clear()
     for (const flight of this.#flights.values()) flight.stale = true
     this.#flights.clear()
   }
@@ -445,8 +487,8 @@ export class SecretCache {
     opts.signal?.throwIfAborted()
     const now = this.#now()
     const slot = this.#touch(name)
-    const entry = slot?.entry
-    if (slot !== undefined && entry !== undefined) {
+    if (slot !== undefined) {
+      const { entry } = slot
       if (now < entry.refreshAt) {
         this.#stats.memoryHits++
         if (
@@ -475,8 +517,9 @@ export class SecretCache {
       return this.#serveStale(await this.#join(key, name, 'refresh', opts), entry)
     }
     // A failure of a key without a value is remembered for its backoff delay.
-    if (slot?.failure !== undefined && now < slot.failure.retryAt) {
-      return { ok: false, error: slot.failure.error }
+    const missing = this.#missing.get(name)
+    if (missing !== undefined && now < missing.failure.retryAt) {
+      return { ok: false, error: missing.failure.error }
     }
     return this.#serveStale(await this.#join(key, name, 'miss', opts), undefined)
   }
@@ -511,15 +554,19 @@ export class SecretCache {
   ): Promise<Outcome> {
     const flight = this.#flights.get(name)
     if (flight === undefined || takeovers >= 2) {
-      const own = this.#start(key, name, kind, takeovers < 2)
+      const own = this.#start(key, name, kind)
       opts.waitUntil?.(own.done)
       const outcome = await untilAborted(own.result, opts.signal)
       return kind === 'miss' ? this.#countMiss(outcome) : outcome
     }
     if (takeovers === 0) this.#stats.coalescedWaiters++
-    const outcome = await this.#wait(flight, opts.signal)
+    const outcome = await this.#waitFor(() => flight.outcome, flight.waiters, opts.signal)
     if (outcome !== TIMED_OUT) return kind === 'miss' ? this.#countMiss(outcome) : outcome
-    if (this.#flights.get(name) === flight) this.#flights.delete(name)
+    // Given up on: it may never answer, and if it does it must not write over what replaces it.
+    if (this.#flights.get(name) === flight) {
+      flight.stale = true
+      this.#flights.delete(name)
+    }
     return this.#join(key, name, kind, opts, takeovers + 1)
   }
 
@@ -528,32 +575,41 @@ export class SecretCache {
   // ran without `waitUntil`), or the key would never be refreshed again.
   #background(key: CacheKey, name: string, kind: LoadKind, opts: CacheReadOptions): void {
     const existing = this.#flights.get(name)
-    if (existing !== undefined && this.#now() - existing.startedAt < this.#waiterLimitMs()) return
-    const flight = this.#start(key, name, kind, true)
+    if (existing !== undefined && !this.#isDead(existing)) return
+    const flight = this.#start(key, name, kind)
     opts.waitUntil?.(flight.done)
+  }
+
+  #isDead(flight: Flight): boolean {
+    return this.#now() - flight.startedAt >= this.#waiterLimitMs()
   }
 
   #waiterLimitMs(): number {
     return this.#waiterTimeoutMs ?? (this.#client.timeoutMs || DEFAULT_WAITER_TIMEOUT_MS)
   }
 
-  // A joiner's wait for another read's load: at most the waiter timeout, and `signal` ends only
-  // this wait. It waits on a promise of its own, which the flight settles through `waiters`,
+  // A joiner's wait for another read's load (its outcome, or its final answer): at most the
+  // waiter timeout, and `signal` ends only this wait. It waits on a promise of its own, which the flight settles through `waiters`,
   // never on the flight's `result`: a wait that has given up must leave nothing behind that the
   // owner's request would settle later (workerd warns about a promise settled from another
   // request once its own request is gone).
-  #wait(flight: Flight, signal?: AbortSignal): Promise<Outcome | typeof TIMED_OUT> {
-    if (flight.outcome !== undefined) return Promise.resolve(flight.outcome)
+  #waitFor<T>(
+    settled: () => T | undefined,
+    waiters: Set<(value: T) => void>,
+    signal?: AbortSignal
+  ): Promise<T | typeof TIMED_OUT> {
+    const now = settled()
+    if (now !== undefined) return Promise.resolve(now)
     signal?.throwIfAborted()
     return new Promise((resolve, reject) => {
       const finish = () => {
         clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
-        flight.waiters.delete(waiter)
+        waiters.delete(waiter)
       }
-      const waiter = (outcome: Outcome) => {
+      const waiter = (value: T) => {
         finish()
-        resolve(outcome)
+        resolve(value)
       }
       const onAbort = () => {
         finish()
@@ -563,7 +619,7 @@ export class SecretCache {
         finish()
         resolve(TIMED_OUT)
       }, this.#waiterLimitMs())
-      flight.waiters.add(waiter)
+      waiters.add(waiter)
       signal?.addEventListener('abort', onAbort, { once: true })
     })
   }
@@ -584,22 +640,27 @@ export class SecretCache {
 
   // --- loading ---------------------------------------------------------------------------------
 
-  // A new flight, registered under `name` unless told otherwise. `deliver` settles it once: its
-  // owner's `result`, and each waiter's own promise.
-  #newFlight(key: CacheKey, name: string, register = true) {
+  // A new flight, registered under `name`; one it replaces is stale (never written back).
+  // `deliver` settles it once: its owner's `result`, and each waiter's own promise; `finish`
+  // records its final answer for `refreshNow`.
+  #newFlight(key: CacheKey, name: string, kind: LoadKind) {
     let resolve!: (outcome: Outcome) => void
     const result = new Promise<Outcome>((r) => {
       resolve = r
     })
     const flight: Flight = {
       key,
+      kind,
       startedAt: this.#now(),
       result,
       done: Promise.resolve(),
       stale: false,
       waiters: new Set(),
+      refreshWaiters: new Set(),
     }
-    if (register) this.#flights.set(name, flight)
+    const replaced = this.#flights.get(name)
+    if (replaced !== undefined) replaced.stale = true
+    this.#flights.set(name, flight)
     const deliver = (outcome: Outcome) => {
       if (flight.outcome !== undefined) return
       flight.outcome = outcome
@@ -607,18 +668,24 @@ export class SecretCache {
       for (const waiter of flight.waiters) waiter(outcome)
       flight.waiters.clear()
     }
-    const release = () => {
+    // Records the final answer, tells the waiters, and lets the next load start.
+    const release = (refreshed: boolean) => {
+      if (flight.refreshed === undefined) {
+        flight.refreshed = refreshed
+        for (const waiter of flight.refreshWaiters) waiter(refreshed)
+        flight.refreshWaiters.clear()
+      }
       if (this.#flights.get(name) === flight) this.#flights.delete(name)
     }
     return { key, name, flight, deliver, release }
   }
 
-  #start(key: CacheKey, name: string, kind: LoadKind, register: boolean): Flight {
-    const { flight, deliver, release } = this.#newFlight(key, name, register)
+  #start(key: CacheKey, name: string, kind: LoadKind): Flight {
+    const { flight, deliver, release } = this.#newFlight(key, name, kind)
     flight.done = this.#load(key, name, kind, flight, deliver, release).catch(() => {
       // #load handles its own failures; this only keeps a bug from being an unhandled rejection.
       deliver({ ok: false, error: internalError(key) })
-      release()
+      release(false)
     })
     return flight
   }
@@ -630,14 +697,14 @@ export class SecretCache {
     kind: LoadKind,
     flight: Flight,
     deliver: (outcome: Outcome) => void,
-    release: () => void
+    release: (refreshed: boolean) => void
   ): Promise<void> {
     let fallback: Entry | undefined
     if (kind !== 'force') {
       const found = await this.#fromStore(key, name, kind, flight)
       if (found.answer !== undefined) {
         deliver({ ok: true, entry: found.answer, source: 'store', stale: found.refresh === true })
-        if (!found.refresh) return release()
+        if (!found.refresh) return release(true)
       }
       fallback = found.stale
     }
@@ -658,12 +725,16 @@ export class SecretCache {
     if (store === undefined) return {}
     const deletion = this.#deletions.get(key.SecretId)
     if (deletion !== undefined) await this.#bounded(deletion)
-    const stored = await this.#storeGet(store, key, name)
+    const read = await this.#storeGet(store, key, name)
+    const stored = read.entry
     const now = this.#now()
     const current = this.#slots.get(name)?.entry
     if (stored === undefined) {
-      // Gone from the store (invalidated through another isolate, or expired): refetch.
-      return kind === 'sync' || current === undefined ? {} : { stale: current }
+      if (kind !== 'sync' || current === undefined) return current ? { stale: current } : {}
+      // A re-read that finds nothing: refetch only when the store is known to have held this
+      // entry (so someone removed it, e.g. `invalidate` in another isolate). A store that failed
+      // to answer, or a write of ours that failed, is no reason to call AWS every memoryTtlMs.
+      return read.failed || current.stored !== true ? { answer: current } : {}
     }
     const newer = current === undefined || stored.fetchedAt > current.fetchedAt
     if (kind === 'sync') {
@@ -701,14 +772,14 @@ export class SecretCache {
     fetched: { value: GetSecretValueResponse } | { error: unknown },
     fallback: Entry | undefined,
     deliver: (outcome: Outcome) => void,
-    release: () => void
+    release: (refreshed: boolean) => void
   ): Promise<void> {
     const now = this.#now()
     if ('value' in fetched) {
       const entry = this.#newEntry(key, fetched.value, now, now)
       if (!flight.stale) this.#setSlot(name, { key, entry })
       deliver({ ok: true, entry, source: 'upstream' })
-      release()
+      release(true)
       if (!flight.stale) await this.#storePut(key, name, entry)
       return
     }
@@ -716,7 +787,7 @@ export class SecretCache {
     this.#stats.refreshFailures++
     const transient = isTransient(error)
     const previous = this.#slots.get(name)
-    const count = (previous?.failure?.count ?? 0) + 1
+    const count = ((previous ?? this.#missing.get(name))?.failure?.count ?? 0) + 1
     let delayMs = Math.min(
       this.#retryDelayBaseMs * this.#retryGrowthFactor ** (count - 1),
       this.#retryDelayMaxMs
@@ -726,15 +797,23 @@ export class SecretCache {
     }
     const failure = { error, count, retryAt: now + delayMs }
     const kept = transient ? (previous?.entry ?? fallback) : undefined
-    if (!flight.stale) this.#setSlot(name, { key, entry: kept, failure })
+    if (!flight.stale) {
+      if (kept !== undefined) {
+        this.#setSlot(name, { key, entry: kept, failure })
+      } else {
+        this.#slots.delete(name)
+        this.#setMissing(name, { key, failure })
+      }
+    }
     deliver({ ok: false, error, stale: kept })
-    release()
-    // The secret is gone or out of reach: no isolate should serve it from the store either. (Only
-    // when there was a value to forget: a listing per not-found would cost KV operations.)
-    const hadValue = previous?.entry !== undefined || fallback !== undefined
+    release(false)
+    // The value is gone or out of reach: no isolate should serve it from the store either. Only
+    // this entry: another stage or version may be fine (AWSPENDING is gone once a rotation ends),
+    // and when there was no value, there is nothing to remove.
+    const hadValue = previous !== undefined || fallback !== undefined
     if (!transient && hadValue && !flight.stale && this.#store !== undefined) {
       try {
-        await this.#store.delete(key.SecretId)
+        await this.#store.deleteEntry(key)
       } catch {
         this.#stats.storeErrors++
       }
@@ -748,9 +827,9 @@ export class SecretCache {
       typeof this.#client.batchGetSecretValue === 'function' &&
       this.#defaultVersionStage === 'AWSCURRENT'
     if (!batchable) {
-      return keys.map((key) => this.#start(key, cacheKeyString(key), 'miss', true))
+      return keys.map((key) => this.#start(key, cacheKeyString(key), 'miss'))
     }
-    const parts = keys.map((key) => this.#newFlight(key, cacheKeyString(key)))
+    const parts = keys.map((key) => this.#newFlight(key, cacheKeyString(key), 'miss'))
     const run = (async () => {
       const looked = await Promise.all(
         parts.map(async (part) => ({
@@ -768,7 +847,7 @@ export class SecretCache {
             stale: found.refresh === true,
           })
           if (!found.refresh) {
-            part.release()
+            part.release(true)
             continue
           }
         }
@@ -799,7 +878,7 @@ export class SecretCache {
     })().catch(() => {
       for (const part of parts) {
         part.deliver({ ok: false, error: internalError(part.key) })
-        part.release()
+        part.release(false)
       }
     })
     for (const part of parts) part.flight.done = run
@@ -871,12 +950,12 @@ export class SecretCache {
   }
 
   #setSlot(name: string, slot: Slot): void {
-    this.#slots.delete(name)
-    this.#slots.set(name, slot)
-    for (const oldest of this.#slots.keys()) {
-      if (this.#slots.size <= this.#maxEntries) break
-      this.#slots.delete(oldest)
-    }
+    this.#missing.delete(name)
+    boundedSet(this.#slots, name, slot, this.#maxEntries)
+  }
+
+  #setMissing(name: string, missing: Missing): void {
+    boundedSet(this.#missing, name, missing, this.#maxEntries)
   }
 
   // Puts an entry that came from the store into memory (unless the load went stale).
@@ -896,7 +975,7 @@ export class SecretCache {
   }
 
   #entryFrom(key: CacheKey, stored: StoredEntry, now: number): Entry {
-    return this.#newEntry(key, stored.value, stored.fetchedAt, now)
+    return { ...this.#newEntry(key, stored.value, stored.fetchedAt, now), stored: true }
   }
 
   // --- store tier ------------------------------------------------------------------------------
@@ -905,19 +984,24 @@ export class SecretCache {
     store: CacheStore,
     key: CacheKey,
     name: string
-  ): Promise<StoredEntry | undefined> {
+  ): Promise<{ entry?: StoredEntry | undefined; failed?: boolean }> {
     this.#stats.storeReads++
     let text: string | undefined
     try {
       text = await store.get(key)
-      if (text === undefined || text === null) return undefined
+    } catch {
+      this.#stats.storeErrors++
+      return { failed: true }
+    }
+    if (text === undefined || text === null) return {}
+    try {
       if (this.#codec !== undefined) text = await this.#codec.decode(text)
     } catch {
       this.#stats.storeErrors++
-      return undefined
+      return {}
     }
     // A corrupt or foreign entry is a miss; the load that follows overwrites it.
-    return parseStoredEntry(text, name)
+    return { entry: parseStoredEntry(text, name) }
   }
 
   async #storePut(key: CacheKey, name: string, entry: Entry): Promise<void> {
@@ -929,8 +1013,10 @@ export class SecretCache {
         let text = serializeEntry(name, entry)
         if (this.#codec !== undefined) text = await this.#codec.encode(text)
         await store.put(key, text)
+        entry.stored = true
       } catch {
         // KV's 429 and friends: the read has its value, the store just misses this one.
+        entry.stored = false
         this.#stats.storeErrors++
       }
     })()
@@ -1001,6 +1087,16 @@ function parseStoredEntry(text: string, name: string): StoredEntry | undefined {
 }
 
 // --- helpers ---------------------------------------------------------------------------------------
+
+// Sets `key` as the most recent entry of a Map used as an LRU, dropping the oldest past `max`.
+function boundedSet<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key)
+  map.set(key, value)
+  for (const oldest of map.keys()) {
+    if (map.size <= max) break
+    map.delete(oldest)
+  }
+}
 
 function upstreamRequest(key: CacheKey): GetSecretValueRequest {
   const request: GetSecretValueRequest = { SecretId: key.SecretId }

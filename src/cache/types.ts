@@ -48,8 +48,10 @@ export interface CacheStore {
   get(key: CacheKey): Promise<string | undefined>
   /** Stores `value` under `key`, replacing what was there. */
   put(key: CacheKey, value: string): Promise<void>
-  /** Removes every entry of `SecretId`, whatever its stage or version. */
+  /** Removes every entry of `SecretId`, whatever its stage or version (`invalidate`). */
   delete(SecretId: string): Promise<void>
+  /** Removes the one entry under `key` (a permanent upstream error for that stage or version). */
+  deleteEntry(key: CacheKey): Promise<void>
 }
 
 /**
@@ -137,7 +139,7 @@ export interface SecretCacheOptions {
   random?: (() => number) | undefined
 }
 
-/** Counters since the cache was made (or since `clear()`). Never holds a value. */
+/** Counters since the cache was made (`clear()` keeps them). Never holds a value. */
 export interface SecretCacheStats {
   /** Reads answered from memory. */
   memoryHits: number

@@ -539,6 +539,9 @@ describe('SecretCache', () => {
         delete: async (id) => {
           entries.delete(id)
         },
+        deleteEntry: async (key) => {
+          entries.delete(key.SecretId)
+        },
       }
       const { upstream, cache } = setup({ store })
       upstream.set('db', secretValue('db', 'pw'))
@@ -563,6 +566,7 @@ describe('SecretCache', () => {
         get: () => Promise.reject(new Error('KV GET failed: 500')),
         put: () => Promise.reject(new Error('KV PUT failed: 429 Too Many Requests')),
         delete: () => Promise.reject(new Error('KV DELETE failed')),
+        deleteEntry: () => Promise.reject(new Error('KV DELETE failed')),
       }
       const { upstream, cache } = setup({ store })
       upstream.set('db', secretValue('db', 'pw'))
