@@ -42,4 +42,9 @@ export type {
   SecretCacheStats,
 } from './types.js'
 export { cacheKeyString } from './types.js'
-export { type StringSecretSource, withSecretJson, withSecretString } from './with-secret.js'
+export {
+  type ReadOptionsFor,
+  type StringSecretSource,
+  withSecretJson,
+  withSecretString,
+} from './with-secret.js'

@@ -1,9 +1,25 @@
 import { SecretsManagerError } from '../client/errors.js'
 import { parseJson } from './secret-cache.js'
+import type { CacheReadOptions } from './types.js'
 
 /** What the helpers need of a cache: `SecretCache` satisfies it. */
 export interface StringSecretSource {
-  getSecretString(secretId: string): Promise<string>
+  getSecretString(secretId: string, opts?: CacheReadOptions): Promise<string>
+}
+
+/**
+ * The read options of each call: fixed, or made from the call's arguments (in a Worker, to pass
+ * that request's `waitUntil`).
+ */
+export type ReadOptionsFor<A extends unknown[]> =
+  | CacheReadOptions
+  | ((...args: A) => CacheReadOptions | undefined)
+
+function readOptions<A extends unknown[]>(
+  options: ReadOptionsFor<A> | undefined,
+  args: A
+): CacheReadOptions | undefined {
+  return typeof options === 'function' ? options(...args) : options
 }
 
 /**
@@ -15,6 +31,8 @@ export interface StringSecretSource {
  * @param cache The cache to read through (on every call, so refreshes show up).
  * @param secretId Name or ARN of a string secret.
  * @param fn Called with the secret and the wrapper's arguments.
+ * @param options Read options (`VersionStage`, `waitUntil`, …), or a function of the call's
+ *   arguments that returns them.
  * @returns A function taking `fn`'s remaining arguments and returning its (awaited) result.
  * @throws {SecretsManagerError} From the read, e.g. `ResourceNotFoundException`.
  * @example
@@ -23,14 +41,19 @@ export interface StringSecretSource {
  *   fetch(`https://api.example.com${path}`, { headers: { authorization: `Bearer ${apiKey}` } })
  * )
  * await callApi('/v1/items')
+ * // In a Worker: the request's waitUntil, from the call's arguments.
+ * const handle = withSecretString(cache, 'prod/api-key', (apiKey, ctx: ExecutionContext) => …,
+ *   (ctx) => ({ waitUntil: ctx.waitUntil.bind(ctx) }))
  * ```
  */
 export function withSecretString<A extends unknown[], R>(
   cache: StringSecretSource,
   secretId: string,
-  fn: (secret: string, ...args: A) => R | Promise<R>
+  fn: (secret: string, ...args: A) => R | Promise<R>,
+  options?: ReadOptionsFor<A>
 ): (...args: A) => Promise<R> {
-  return async (...args: A) => fn(await cache.getSecretString(secretId), ...args)
+  return async (...args: A) =>
+    fn(await cache.getSecretString(secretId, readOptions(options, args)), ...args)
 }
 
 /**
@@ -43,6 +66,7 @@ export function withSecretString<A extends unknown[], R>(
  * @param secretId Name or ARN of a secret holding a JSON object.
  * @param params Parameter name → JSON key.
  * @param fn Called with the picked values and the wrapper's arguments.
+ * @param options Read options, or a function of the call's arguments that returns them.
  * @returns A function taking `fn`'s remaining arguments and returning its (awaited) result.
  * @throws {SecretsManagerError} `InvalidJsonError` when the value is not JSON (or not an
  *   object), `MissingJsonKeyError` naming the secret and the key when a key is absent; never the
@@ -58,7 +82,8 @@ export function withSecretJson<P extends Record<string, string>, A extends unkno
   cache: StringSecretSource,
   secretId: string,
   params: P,
-  fn: (values: { [K in keyof P]: unknown }, ...args: A) => R | Promise<R>
+  fn: (values: { [K in keyof P]: unknown }, ...args: A) => R | Promise<R>,
+  options?: ReadOptionsFor<A>
 ): (...args: A) => Promise<R> {
   if (params === null || typeof params !== 'object') {
     throw new TypeError('params must map parameter names to JSON keys')
@@ -67,7 +92,7 @@ export function withSecretJson<P extends Record<string, string>, A extends unkno
     const parsed = parseJson<unknown>(
       'withSecretJson',
       secretId,
-      await cache.getSecretString(secretId)
+      await cache.getSecretString(secretId, readOptions(options, args))
     )
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       throw new SecretsManagerError({

@@ -6,6 +6,8 @@ import {
   MemoryStore,
   SecretCache,
   type SecretCacheOptions,
+  withSecretJson,
+  withSecretString,
 } from '../../../src/cache/index.js'
 import { isSecretsManagerError } from '../../../src/client/index.js'
 import { rejection } from '../../mocks/client.js'
@@ -595,6 +597,33 @@ describe('SecretCache', () => {
       third.upstream.set('db', secretValue('db', 'pw-codec'))
       expect(await third.cache.getSecretString('db')).toBe('pw-codec')
       expect(third.upstream.calls).toHaveLength(1)
+    })
+  })
+
+  describe('withSecretString and withSecretJson', () => {
+    it("pass each call's read options, fixed or made from its arguments", async () => {
+      const { upstream, cache, clock, background } = setup()
+      upstream.set('key', secretValue('key', 'k1'))
+      upstream.set('key@AWSPREVIOUS', secretValue('key', 'k0'))
+      upstream.set('db', secretValue('db', '{"user":"u"}'))
+      const previous = withSecretString(cache, 'key', (k) => k, { VersionStage: 'AWSPREVIOUS' })
+      expect(await previous()).toBe('k0')
+      await cache.getSecretString('key')
+      clock.advance(HOUR)
+      // The refresh of the due entry goes to the waitUntil the call's argument carries.
+      const perCall = withSecretString(
+        cache,
+        'key',
+        (k, _ctx: { waitUntil: (p: Promise<unknown>) => void }) => k,
+        (ctx) => ({ waitUntil: ctx.waitUntil })
+      )
+      expect(await perCall({ waitUntil: background.fn })).toBe('k1')
+      expect(background.promises).toHaveLength(1)
+      const json = withSecretJson(cache, 'db', { name: 'user' }, ({ name }) => name, {
+        waitUntil: background.fn,
+      })
+      expect(await json()).toBe('u')
+      await background.settle()
     })
   })
 
