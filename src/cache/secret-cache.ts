@@ -99,6 +99,8 @@ interface Flight {
   // early, and its final answer only after the upstream call.
   refreshed?: boolean | undefined
   refreshWaiters: Set<(refreshed: boolean) => void>
+  // Set when it calls Secrets Manager: only then is its final answer a refresh.
+  upstream?: boolean
 }
 
 const TIMED_OUT = Symbol('timed out')
@@ -148,7 +150,7 @@ export class SecretCache {
   readonly #missing = new Map<string, Missing>()
   readonly #flights = new Map<string, Flight>()
   // Store writes still under way, so `invalidate` can wait for them before deleting.
-  readonly #writes = new Map<string, Promise<void>>()
+  readonly #writes = new Set<{ SecretId: string; write: Promise<void> }>()
   // Store deletions under way, per secret id, so no load reads what is being deleted.
   readonly #deletions = new Map<string, Promise<void>>()
   readonly #stats: SecretCacheStats = {
@@ -387,7 +389,8 @@ export class SecretCache {
         existing.refreshWaiters,
         opts.signal
       )
-      if (refreshed !== TIMED_OUT) return refreshed
+      // A load answered by a fresh stored value did not ask AWS: refreshNow must.
+      if (refreshed !== TIMED_OUT && existing.upstream === true) return refreshed
     }
     const own = this.#start(key, name, 'force')
     opts.waitUntil?.(own.done)
@@ -422,9 +425,10 @@ export class SecretCache {
     }
     const store = this.#store
     if (store === undefined) return
-    const pending = [...this.#writes.entries()]
-      .filter(([name]) => JSON.parse(name)[0] === secretId)
-      .map(([, write]) => write)
+    // Every write of this id under way, not only the latest of each key.
+    const pending = [...this.#writes]
+      .filter((write) => write.SecretId === secretId)
+      .map(({ write }) => write)
     const deletion = (async () => {
       // A write that started before us must not land after our deletion.
       await Promise.all(pending.map((write) => this.#bounded(write)))
@@ -498,8 +502,13 @@ export class SecretCache {
         ) {
           // Another isolate may have written a newer value: look, without calling AWS.
           entry.storeCheckedAt = now
-          if (this.#staleWhileRefresh) this.#background(key, name, 'sync', opts)
-          else await this.#join(key, name, 'sync', opts)
+          if (this.#staleWhileRefresh) {
+            this.#background(key, name, 'sync', opts)
+          } else {
+            const synced = await this.#join(key, name, 'sync', opts)
+            // The re-read found it gone, and so did AWS: do not answer with it.
+            if (!synced.ok && !isTransient(synced.error)) return synced
+          }
           return { ok: true, entry: this.#slots.get(name)?.entry ?? entry, source: 'memory' }
         }
         return { ok: true, entry, source: 'memory' }
@@ -553,7 +562,9 @@ export class SecretCache {
     takeovers = 0
   ): Promise<Outcome> {
     const flight = this.#flights.get(name)
-    if (flight === undefined || takeovers >= 2) {
+    // A re-read of the store is no answer for a read that needs a refresh or a value.
+    const unfit = flight?.kind === 'sync' && kind !== 'sync'
+    if (flight === undefined || takeovers >= 2 || unfit) {
       const own = this.#start(key, name, kind)
       opts.waitUntil?.(own.done)
       const outcome = await untilAborted(own.result, opts.signal)
@@ -562,6 +573,10 @@ export class SecretCache {
     if (takeovers === 0) this.#stats.coalescedWaiters++
     const outcome = await this.#waitFor(() => flight.outcome, flight.waiters, opts.signal)
     if (outcome !== TIMED_OUT) return kind === 'miss' ? this.#countMiss(outcome) : outcome
+    // It answered just as the wait ran out: take the answer.
+    if (flight.outcome !== undefined) {
+      return kind === 'miss' ? this.#countMiss(flight.outcome) : flight.outcome
+    }
     // Given up on: it may never answer, and if it does it must not write over what replaces it.
     if (this.#flights.get(name) === flight) {
       flight.stale = true
@@ -708,6 +723,7 @@ export class SecretCache {
       }
       fallback = found.stale
     }
+    flight.upstream = true
     const fetched = await this.#fetchOne(key)
     await this.#settle(key, name, flight, fetched, fallback, deliver, release)
   }
@@ -738,7 +754,11 @@ export class SecretCache {
     }
     const newer = current === undefined || stored.fetchedAt > current.fetchedAt
     if (kind === 'sync') {
-      if (!newer) return { answer: current as Entry }
+      if (!newer) {
+        // Seen there: from now on its absence means someone removed it.
+        ;(current as Entry).stored = true
+        return { answer: current as Entry }
+      }
       return { answer: this.#remember(key, name, flight, this.#entryFrom(key, stored, now)) }
     }
     if (!newer) return current === undefined ? {} : { stale: current }
@@ -796,7 +816,12 @@ export class SecretCache {
       delayMs = Math.min(delayMs, this.#missingSecretTtlMs)
     }
     const failure = { error, count, retryAt: now + delayMs }
-    const kept = transient ? (previous?.entry ?? fallback) : undefined
+    // Through a transient failure, keep the newest good value: memory's, or a fresher one the
+    // store had (written by another isolate) though it was due too.
+    const newestFallback =
+      fallback !== undefined &&
+      (previous === undefined || fallback.fetchedAt > previous.entry.fetchedAt)
+    const kept = transient ? (newestFallback ? fallback : previous?.entry) : undefined
     if (!flight.stale) {
       if (kept !== undefined) {
         this.#setSlot(name, { key, entry: kept, failure })
@@ -810,7 +835,8 @@ export class SecretCache {
     // The value is gone or out of reach: no isolate should serve it from the store either. Only
     // this entry: another stage or version may be fine (AWSPENDING is gone once a rotation ends),
     // and when there was no value, there is nothing to remove.
-    const hadValue = previous !== undefined || fallback !== undefined
+    // (A forced load never looked at the store, so it may hold a value.)
+    const hadValue = previous !== undefined || fallback !== undefined || flight.kind === 'force'
     if (!transient && hadValue && !flight.stale && this.#store !== undefined) {
       try {
         await this.#store.deleteEntry(key)
@@ -1020,11 +1046,12 @@ export class SecretCache {
         this.#stats.storeErrors++
       }
     })()
-    this.#writes.set(name, write)
+    const pending = { SecretId: key.SecretId, write }
+    this.#writes.add(pending)
     try {
       await write
     } finally {
-      if (this.#writes.get(name) === write) this.#writes.delete(name)
+      this.#writes.delete(pending)
     }
   }
 }

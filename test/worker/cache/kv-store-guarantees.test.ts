@@ -114,4 +114,40 @@ describe('KvStore on its own', () => {
     await kv.put(name, `v2:${(await raw(name)).slice(3)}`)
     expect(await store.get(key)).toBeUndefined()
   })
+
+  it('deleteEntry drops a deferred write of that entry', async () => {
+    let nowMs = 1_700_000_000_000
+    const store = new KvStore(kv, {
+      prefix: `${unique('k')}:`,
+      encryptionKeys: [newKey()],
+      now: () => nowMs,
+    })
+    const key = current(unique('prod/de'))
+    await store.put(key, 'one')
+    nowMs += 500
+    const two = store.put(key, 'two') // deferred to the end of the second
+    await store.put(current(unique('prod/bystander')), 'x') // lets `two` reach its wait
+    await store.deleteEntry(key)
+    await two
+    expect(await store.get(key)).toBeUndefined()
+  })
+
+  it('a write exactly one second after a deferred write was due does not join it', async () => {
+    let nowMs = 1_700_000_000_000
+    const store = new KvStore(kv, {
+      prefix: `${unique('k')}:`,
+      encryptionKeys: [newKey()],
+      now: () => nowMs,
+    })
+    const key = current(unique('prod/edge'))
+    await store.put(key, 'one')
+    nowMs += 500
+    const two = store.put(key, 'two') // due at +1000; its timer has not fired yet
+    await store.put(current(unique('prod/bystander')), 'x')
+    nowMs += 1_500 // exactly dueAt + 1000: the deferred write counts as stuck
+    await store.put(key, 'three')
+    expect(await store.get(key)).toBe('three') // written at once, not queued behind `two`
+    await two
+    expect(await store.get(key)).toBe('three')
+  })
 })
