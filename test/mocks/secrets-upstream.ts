@@ -1,5 +1,13 @@
 // A scriptable stand-in for Secrets Manager behind the cache: it records every call, and each
 // call waits on a gate the test opens, so concurrent reads really interleave with it.
+
+import {
+  type CacheKey,
+  type CacheStore,
+  MemoryStore,
+  SecretCache,
+  type SecretCacheOptions,
+} from '../../src/cache/index.js'
 import type {
   BatchGetSecretValueRequest,
   BatchGetSecretValueResponse,
@@ -147,4 +155,63 @@ export class WaitUntil {
   async settle(): Promise<void> {
     while (this.promises.length > 0) await Promise.allSettled(this.promises.splice(0))
   }
+}
+
+/** One hour in milliseconds: the default refresh interval. */
+export const HOUR = 3_600_000
+
+/**
+ * A cache over a fresh {@link FakeUpstream} with a manual clock. `random: () => 0` makes every
+ * stage entry due at exactly half the refresh interval, so deadlines are known.
+ *
+ * @param options Options to add or override.
+ * @returns The cache, its upstream and clock, and a `waitUntil` whose promises `background` holds.
+ */
+export function setupCache(options: Partial<SecretCacheOptions> = {}) {
+  const upstream = new FakeUpstream()
+  const clock = new ManualClock()
+  const background = new WaitUntil()
+  const cache = new SecretCache({ client: upstream, now: clock.now, random: () => 0, ...options })
+  return { upstream, clock, background, cache, waitUntil: background.fn }
+}
+
+/** Lets pending promise callbacks and zero-delay timers run. */
+export const turn = (): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, 5))
+
+/**
+ * A MemoryStore behind gates: `get`, `put` and `delete`/`deleteEntry` wait for the promise in
+ * `gates` when one is set, so a test can hold a store operation while others run. It records
+ * `deleteEntry` calls.
+ *
+ * @returns The store, the MemoryStore inside it, the gates and the deleted keys.
+ */
+export function gatedStore() {
+  const inner = new MemoryStore()
+  const gates: {
+    get?: Promise<void> | undefined
+    put?: Promise<void> | undefined
+    delete?: Promise<void> | undefined
+  } = {}
+  const deletedEntries: CacheKey[] = []
+  const store: CacheStore = {
+    async get(key) {
+      const value = await inner.get(key)
+      await gates.get
+      return value
+    },
+    async put(key, value) {
+      await gates.put
+      return inner.put(key, value)
+    },
+    async delete(id) {
+      await gates.delete
+      return inner.delete(id)
+    },
+    async deleteEntry(key) {
+      deletedEntries.push(key)
+      await gates.delete
+      return inner.deleteEntry(key)
+    },
+  }
+  return { inner, store, gates, deletedEntries }
 }

@@ -6,7 +6,6 @@ import {
   type CacheStore,
   MemoryStore,
   SecretCache,
-  type SecretCacheOptions,
   withSecretJson,
 } from '../../../src/cache/index.js'
 import { isSecretsManagerError } from '../../../src/client/index.js'
@@ -14,54 +13,16 @@ import { rejection } from '../../mocks/client.js'
 import {
   FakeUpstream,
   gate,
+  gatedStore,
+  HOUR,
   ManualClock,
   secretValue,
+  setupCache as setup,
+  turn,
   upstreamError,
-  WaitUntil,
 } from '../../mocks/secrets-upstream.js'
 
-const HOUR = 3_600_000
 const CUR: CacheKey = { SecretId: 'db', VersionStage: 'AWSCURRENT' }
-
-function setup(options: Partial<SecretCacheOptions> = {}) {
-  const upstream = new FakeUpstream()
-  const clock = new ManualClock()
-  const background = new WaitUntil()
-  const cache = new SecretCache({ client: upstream, now: clock.now, random: () => 0, ...options })
-  return { upstream, clock, background, cache, waitUntil: background.fn }
-}
-const turn = () => new Promise((resolve) => setTimeout(resolve, 5))
-
-// A MemoryStore whose get/put/delete can be held on a gate.
-function gatedStore() {
-  const inner = new MemoryStore()
-  const gates: {
-    get?: Promise<void> | undefined
-    put?: Promise<void> | undefined
-    delete?: Promise<void> | undefined
-  } = {}
-  const store: CacheStore & { inner: MemoryStore } = {
-    inner,
-    async get(key) {
-      const value = await inner.get(key)
-      await gates.get
-      return value
-    },
-    async put(key, value) {
-      await gates.put
-      return inner.put(key, value)
-    },
-    async delete(id) {
-      await gates.delete
-      return inner.delete(id)
-    },
-    async deleteEntry(key) {
-      await gates.delete
-      return inner.deleteEntry(key)
-    },
-  }
-  return { store, gates }
-}
 
 describe('SecretCache edge cases', () => {
   afterEach(() => {
@@ -148,7 +109,7 @@ describe('SecretCache edge cases', () => {
   })
 
   it('invalidate waits for a store write that started before it', async () => {
-    const { store, gates } = gatedStore()
+    const { inner, store, gates } = gatedStore()
     const { upstream, cache, background, waitUntil } = setup({ store })
     upstream.set('db', secretValue('db', 'old'))
     const g = gate()
@@ -159,7 +120,7 @@ describe('SecretCache edge cases', () => {
     g.open()
     await invalidated
     await background.settle()
-    expect(store.inner.size).toBe(0)
+    expect(inner.size).toBe(0)
   })
 
   it('a load waits for a deletion under way before reading the store', async () => {

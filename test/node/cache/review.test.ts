@@ -1,63 +1,27 @@
 // SecretCache races found in a second review: which load may write, what refreshNow joins,
 // when a store re-read calls AWS, which store entries a failure drops. No wall-clock assertions.
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  type CacheKey,
-  type CacheStore,
-  MemoryStore,
-  SecretCache,
-  type SecretCacheOptions,
-} from '../../../src/cache/index.js'
+import { type CacheStore, MemoryStore, SecretCache } from '../../../src/cache/index.js'
 import { isSecretsManagerError } from '../../../src/client/index.js'
 import { rejection } from '../../mocks/client.js'
 import {
   FakeUpstream,
   gate,
+  gatedStore,
+  HOUR,
   ManualClock,
   secretValue,
+  setupCache as setup,
+  turn,
   upstreamError,
   WaitUntil,
 } from '../../mocks/secrets-upstream.js'
-
-const HOUR = 3_600_000
-function setup(options: Partial<SecretCacheOptions> = {}) {
-  const upstream = new FakeUpstream()
-  const clock = new ManualClock()
-  const background = new WaitUntil()
-  const cache = new SecretCache({ client: upstream, now: clock.now, random: () => 0, ...options })
-  return { upstream, clock, background, cache, waitUntil: background.fn }
-}
-const turn = () => new Promise((resolve) => setTimeout(resolve, 5))
-
-// A MemoryStore that records deleteEntry calls and can hold get and put on gates.
-function spyStore() {
-  const inner = new MemoryStore()
-  const gates: { get?: Promise<void> | undefined; put?: Promise<void> | undefined } = {}
-  const deletedEntries: CacheKey[] = []
-  const store: CacheStore = {
-    async get(k) {
-      const v = await inner.get(k)
-      await gates.get
-      return v
-    },
-    async put(k, v) {
-      await gates.put
-      return inner.put(k, v)
-    },
-    delete: (id) => inner.delete(id),
-    async deleteEntry(k) {
-      deletedEntries.push(k)
-      return inner.deleteEntry(k)
-    },
-  }
-  return { inner, store, gates, deletedEntries }
-}
 
 describe('SecretCache under review', () => {
   afterEach(() => vi.useRealTimers())
 
   it('refreshNow does not join a store re-read (sync): it asks AWS', async () => {
-    const { inner, store, gates } = spyStore()
+    const { inner, store, gates } = gatedStore()
     const { upstream, cache, clock, background, waitUntil } = setup({ store, memoryTtlMs: 60_000 })
     upstream.set('db', secretValue('db', 'v1'))
     await cache.getSecretString('db', { waitUntil })
@@ -136,7 +100,7 @@ describe('SecretCache under review', () => {
   })
 
   it('a sync while our own store write is still under way does not call AWS', async () => {
-    const { store, gates } = spyStore()
+    const { store, gates } = gatedStore()
     const { upstream, cache, clock, background, waitUntil } = setup({ store, memoryTtlMs: 60_000 })
     upstream.set('db', secretValue('db', 'v1'))
     const g = gate()
@@ -165,7 +129,7 @@ describe('SecretCache under review', () => {
   })
 
   it('a not-found of a key that never had a value deletes nothing from the store', async () => {
-    const { store, deletedEntries } = spyStore()
+    const { store, deletedEntries } = gatedStore()
     const { cache, background, waitUntil } = setup({ store })
     await rejection(cache.getSecretString('nope', { waitUntil }))
     await background.settle()
@@ -444,7 +408,7 @@ describe('SecretCache under review', () => {
   })
 
   it('a due read does not settle for a store re-read in flight: it refreshes', async () => {
-    const { store, gates } = spyStore()
+    const { store, gates } = gatedStore()
     const { upstream, cache, clock, background, waitUntil } = setup({
       store,
       memoryTtlMs: 60_000,

@@ -11,27 +11,14 @@ import {
 } from '../../../src/cache/index.js'
 import { isSecretsManagerError } from '../../../src/client/index.js'
 import { rejection } from '../../mocks/client.js'
-import { FakeUpstream, ManualClock, secretValue, WaitUntil } from '../../mocks/secrets-upstream.js'
-
-const HOUR = 3_600_000
-
-// A cache over `upstream` with a manual clock. `random: () => 0` makes every stage entry due at
-// exactly half the refresh interval, so deadlines are known.
-function setup(options: Partial<SecretCacheOptions> = {}) {
-  const upstream = new FakeUpstream()
-  const clock = new ManualClock()
-  const background = new WaitUntil()
-  const cache = new SecretCache({
-    client: upstream,
-    now: clock.now,
-    random: () => 0,
-    ...options,
-  })
-  return { upstream, clock, background, cache, waitUntil: background.fn }
-}
-
-// Lets pending promise callbacks and zero-delay timers run.
-const turn = () => new Promise((resolve) => setTimeout(resolve, 5))
+import {
+  FakeUpstream,
+  HOUR,
+  ManualClock,
+  secretValue,
+  setupCache as setup,
+  turn,
+} from '../../mocks/secrets-upstream.js'
 
 describe('SecretCache', () => {
   describe('constructor', () => {
