@@ -215,3 +215,22 @@ export function gatedStore() {
   }
   return { inner, store, gates, deletedEntries }
 }
+
+/**
+ * A client over `upstream` whose calls never settle while `state.hanging` is true (in workerd:
+ * a call whose request was cancelled), and are answered by `upstream` otherwise.
+ *
+ * @param upstream Answers the calls that do not hang.
+ * @param hanging Whether calls hang from the start.
+ * @param extra More client members, e.g. `timeoutMs`.
+ * @returns The client and the switch.
+ */
+export function hangingClient(upstream: FakeUpstream, hanging: boolean, extra: object = {}) {
+  const state = { hanging }
+  const client = {
+    ...extra,
+    getSecretValue: (input: GetSecretValueRequest): Promise<GetSecretValueResponse> =>
+      state.hanging ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
+  }
+  return { client, state }
+}

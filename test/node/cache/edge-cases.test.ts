@@ -15,6 +15,7 @@ import {
   gate,
   gatedStore,
   HOUR,
+  hangingClient,
   ManualClock,
   secretValue,
   setupCache as setup,
@@ -197,18 +198,18 @@ describe('SecretCache edge cases', () => {
   it('two waiters of a dead load take over with one shared call', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const upstream = new FakeUpstream().set('db', secretValue('db', 'pw'))
-    let hang = true
+    const { client: hanging, state } = hangingClient(upstream, true)
     let calls = 0
     const client = {
       getSecretValue: (input: { SecretId: string }) => {
         calls++
-        return hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input)
+        return hanging.getSecretValue(input)
       },
     }
     const cache = new SecretCache({ client, waiterTimeoutMs: 20 })
     cache.getSecretString('db').catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
-    hang = false
+    state.hanging = false
     const a = cache.getSecretString('db')
     const b = cache.getSecretString('db')
     await vi.advanceTimersByTimeAsync(20)
@@ -223,16 +224,11 @@ describe('SecretCache edge cases', () => {
   it("a waiter's patience defaults to the client's timeoutMs", async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
     const upstream = new FakeUpstream().set('db', secretValue('db', 'pw'))
-    let hang = true
-    const client = {
-      timeoutMs: 20,
-      getSecretValue: (input: { SecretId: string }) =>
-        hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-    }
+    const { client, state } = hangingClient(upstream, true, { timeoutMs: 20 })
     const cache = new SecretCache({ client })
     cache.getSecretString('db').catch(() => {})
     await vi.advanceTimersByTimeAsync(0)
-    hang = false
+    state.hanging = false
     const read = cache.getSecretString('db')
     await vi.advanceTimersByTimeAsync(20)
     expect(upstream.calls).toHaveLength(1)

@@ -9,6 +9,7 @@ import {
   gate,
   gatedStore,
   HOUR,
+  hangingClient,
   ManualClock,
   secretValue,
   setupCache as setup,
@@ -45,17 +46,13 @@ describe('SecretCache under review', () => {
   it('refreshNow does not join a dead load', async () => {
     const upstream = new FakeUpstream().set('db', secretValue('db', 'v1'))
     const clock = new ManualClock()
-    let hang = false
-    const client = {
-      getSecretValue: (input: { SecretId: string }) =>
-        hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-    }
+    const { client, state } = hangingClient(upstream, false)
     const cache = new SecretCache({ client, now: clock.now, random: () => 0, waiterTimeoutMs: 50 })
     await cache.getSecretString('db')
     clock.advance(HOUR)
-    hang = true
+    state.hanging = true
     await cache.getSecretString('db') // background refresh that never answers
-    hang = false
+    state.hanging = false
     upstream.set('db', secretValue('db', 'v2'))
     clock.advance(50) // dead by the injected clock
     expect(await cache.refreshNow('db')).toBe(true)
@@ -65,15 +62,11 @@ describe('SecretCache under review', () => {
 
   it('refreshNow that gave up on a joined load refreshes for itself', async () => {
     const upstream = new FakeUpstream().set('db', secretValue('db', 'v1'))
-    let hang = true
-    const client = {
-      getSecretValue: (input: { SecretId: string }) =>
-        hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-    }
+    const { client, state } = hangingClient(upstream, true)
     const cache = new SecretCache({ client, waiterTimeoutMs: 20 })
     cache.getSecretString('db').catch(() => {}) // a miss that never answers
     await turn()
-    hang = false
+    state.hanging = false
     expect(await cache.refreshNow('db')).toBe(true)
     expect(await cache.getSecretString('db')).toBe('v1')
   })

@@ -14,6 +14,7 @@ import { rejection } from '../../mocks/client.js'
 import {
   FakeUpstream,
   HOUR,
+  hangingClient,
   ManualClock,
   secretValue,
   setupCache as setup,
@@ -109,31 +110,12 @@ describe('SecretCache', () => {
 
     it('lets a waiter load for itself when the shared call never answers', async () => {
       const upstream = new FakeUpstream().set('db', secretValue('db', 'pw'))
-      let hang = true
-      const client = {
-        getSecretValue: (input: { SecretId: string }) =>
-          hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-      }
+      const { client, state } = hangingClient(upstream, true)
       const cache = new SecretCache({ client, waiterTimeoutMs: 20 })
       // The owner's call never settles (in workerd: its request was cancelled).
       const owner = cache.getSecretString('db')
       owner.catch(() => {})
-      hang = false
-      expect(await cache.getSecretString('db')).toBe('pw')
-      expect(upstream.calls).toHaveLength(1)
-    })
-
-    it("waits as long as the client's own timeoutMs when waiterTimeoutMs is not set", async () => {
-      const upstream = new FakeUpstream().set('db', secretValue('db', 'pw'))
-      let hang = true
-      const client = {
-        timeoutMs: 20,
-        getSecretValue: (input: { SecretId: string }) =>
-          hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-      }
-      const cache = new SecretCache({ client })
-      cache.getSecretString('db').catch(() => {})
-      hang = false
+      state.hanging = false
       expect(await cache.getSecretString('db')).toBe('pw')
       expect(upstream.calls).toHaveLength(1)
     })
@@ -143,11 +125,7 @@ describe('SecretCache', () => {
     it('replaces a background refresh that never answered', async () => {
       const upstream = new FakeUpstream().set('db', secretValue('db', 'v1'))
       const clock = new ManualClock()
-      let hang = false
-      const client = {
-        getSecretValue: (input: { SecretId: string }) =>
-          hang ? new Promise<never>(() => {}) : upstream.getSecretValue(input),
-      }
+      const { client, state } = hangingClient(upstream, false)
       const cache = new SecretCache({
         client,
         now: clock.now,
@@ -156,10 +134,10 @@ describe('SecretCache', () => {
       })
       await cache.getSecretString('db')
       clock.advance(HOUR)
-      hang = true
+      state.hanging = true
       // This refresh never settles (in workerd: it ran in a request that was cancelled).
       expect(await cache.getSecretString('db')).toBe('v1')
-      hang = false
+      state.hanging = false
       upstream.set('db', secretValue('db', 'v2'))
       clock.advance(4_999)
       await cache.getSecretString('db')
