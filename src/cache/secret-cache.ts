@@ -91,19 +91,71 @@ interface Flight {
   result: Promise<Outcome>
   done: Promise<void>
   stale: boolean
-  // Set once delivered; until then, the waiters to tell.
-  outcome?: Outcome | undefined
-  waiters: Set<(outcome: Outcome) => void>
-  // Set once the load has its final answer (a fresh value, or the upstream failure): what a
-  // `refreshNow` that joined it returns. A miss served from a due stored value has its outcome
-  // early, and its final answer only after the upstream call.
-  refreshed?: boolean | undefined
-  refreshWaiters: Set<(refreshed: boolean) => void>
+  // What the readers that joined it get.
+  outcome: Latch<Outcome>
+  // Its final answer (a fresh value, or the upstream failure): what a `refreshNow` that joined
+  // it returns. A miss served from a due stored value has its outcome early, and its final
+  // answer only after the upstream call.
+  refreshed: Latch<boolean>
   // Set when it calls Secrets Manager: only then is its final answer a refresh.
   upstream?: boolean
 }
 
 const TIMED_OUT = Symbol('timed out')
+
+// Something that happens once (a load's answer, a store write, a deletion), for any read to
+// wait for, at most a given time. Each wait is a promise of its own, which `settle` resolves:
+// never the promise of whoever does the work, which in workerd belongs to one request and never
+// settles for another once that request is gone (and, settled later, makes workerd warn). A wait
+// that gives up leaves nothing behind.
+class Latch<T> {
+  #settled = false
+  #value: T | undefined
+  readonly #waiters = new Set<(value: T) => void>()
+
+  get settled(): boolean {
+    return this.#settled
+  }
+
+  get value(): T | undefined {
+    return this.#value
+  }
+
+  settle(value: T): void {
+    if (this.#settled) return
+    this.#settled = true
+    this.#value = value
+    for (const waiter of this.#waiters) waiter(value)
+    this.#waiters.clear()
+  }
+
+  // The value, or TIMED_OUT after `limitMs`; `signal` rejects only this wait.
+  wait(limitMs: number, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
+    if (this.#settled) return Promise.resolve(this.#value as T)
+    signal?.throwIfAborted()
+    return new Promise((resolve, reject) => {
+      const finish = () => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.#waiters.delete(waiter)
+      }
+      const waiter = (value: T) => {
+        finish()
+        resolve(value)
+      }
+      const onAbort = () => {
+        finish()
+        reject(signal?.reason)
+      }
+      const timer = setTimeout(() => {
+        finish()
+        resolve(TIMED_OUT)
+      }, limitMs)
+      this.#waiters.add(waiter)
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+}
 
 /**
  * A secret cache for the edge: a bounded LRU in memory (per isolate), then an optional shared
@@ -150,9 +202,9 @@ export class SecretCache {
   readonly #missing = new Map<string, Missing>()
   readonly #flights = new Map<string, Flight>()
   // Store writes still under way, so `invalidate` can wait for them before deleting.
-  readonly #writes = new Set<{ SecretId: string; write: Promise<void> }>()
+  readonly #writes = new Set<{ SecretId: string; written: Latch<void> }>()
   // Store deletions under way, per secret id, so no load reads what is being deleted.
-  readonly #deletions = new Map<string, Promise<void>>()
+  readonly #deletions = new Map<string, Latch<void>>()
   readonly #stats: SecretCacheStats = {
     memoryHits: 0,
     storeHits: 0,
@@ -384,18 +436,14 @@ export class SecretCache {
     // store is not a refresh, and one older than a waiter's patience is taken to be dead.
     if (existing !== undefined && existing.kind !== 'sync' && !this.#isDead(existing)) {
       this.#stats.coalescedWaiters++
-      const refreshed = await this.#waitFor(
-        () => existing.refreshed,
-        existing.refreshWaiters,
-        opts.signal
-      )
+      const refreshed = await existing.refreshed.wait(this.#waiterLimitMs(), opts.signal)
       // A load answered by a fresh stored value did not ask AWS: refreshNow must.
       if (refreshed !== TIMED_OUT && existing.upstream === true) return refreshed
     }
     const own = this.#start(key, name, 'force')
     opts.waitUntil?.(own.done)
     await untilAborted(own.result, opts.signal)
-    return own.refreshed === true
+    return own.refreshed.value === true
   }
 
   /**
@@ -426,22 +474,18 @@ export class SecretCache {
     const store = this.#store
     if (store === undefined) return
     // Every write of this id under way, not only the latest of each key.
-    const pending = [...this.#writes]
-      .filter((write) => write.SecretId === secretId)
-      .map(({ write }) => write)
-    const deletion = (async () => {
-      // A write that started before us must not land after our deletion.
-      await Promise.all(pending.map((write) => this.#bounded(write)))
-      try {
-        await store.delete(secretId)
-      } catch {
-        this.#stats.storeErrors++
-      }
-    })()
+    const pending = [...this.#writes].filter((write) => write.SecretId === secretId)
+    const deletion = new Latch<void>()
     this.#deletions.set(secretId, deletion)
     try {
-      await deletion
+      // A write that started before us must not land after our deletion.
+      const limitMs = this.#waiterLimitMs()
+      await Promise.all(pending.map(({ written }) => written.wait(limitMs)))
+      await store.delete(secretId)
+    } catch {
+      this.#stats.storeErrors++
     } finally {
+      deletion.settle()
       if (this.#deletions.get(secretId) === deletion) this.#deletions.delete(secretId)
     }
   }
@@ -571,12 +615,10 @@ export class SecretCache {
       return kind === 'miss' ? this.#countMiss(outcome) : outcome
     }
     if (takeovers === 0) this.#stats.coalescedWaiters++
-    const outcome = await this.#waitFor(() => flight.outcome, flight.waiters, opts.signal)
-    if (outcome !== TIMED_OUT) return kind === 'miss' ? this.#countMiss(outcome) : outcome
-    // It answered just as the wait ran out: take the answer.
-    if (flight.outcome !== undefined) {
-      return kind === 'miss' ? this.#countMiss(flight.outcome) : flight.outcome
-    }
+    const waited = await flight.outcome.wait(this.#waiterLimitMs(), opts.signal)
+    // (It may have answered just as the wait ran out: then take the answer.)
+    const outcome = waited === TIMED_OUT ? flight.outcome.value : waited
+    if (outcome !== undefined) return kind === 'miss' ? this.#countMiss(outcome) : outcome
     // Given up on: it may never answer, and if it does it must not write over what replaces it.
     if (this.#flights.get(name) === flight) {
       flight.stale = true
@@ -603,61 +645,11 @@ export class SecretCache {
     return this.#waiterTimeoutMs ?? (this.#client.timeoutMs || DEFAULT_WAITER_TIMEOUT_MS)
   }
 
-  // A joiner's wait for another read's load (its outcome, or its final answer): at most the
-  // waiter timeout, and `signal` ends only this wait. It waits on a promise of its own, which the flight settles through `waiters`,
-  // never on the flight's `result`: a wait that has given up must leave nothing behind that the
-  // owner's request would settle later (workerd warns about a promise settled from another
-  // request once its own request is gone).
-  #waitFor<T>(
-    settled: () => T | undefined,
-    waiters: Set<(value: T) => void>,
-    signal?: AbortSignal
-  ): Promise<T | typeof TIMED_OUT> {
-    const now = settled()
-    if (now !== undefined) return Promise.resolve(now)
-    signal?.throwIfAborted()
-    return new Promise((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        waiters.delete(waiter)
-      }
-      const waiter = (value: T) => {
-        finish()
-        resolve(value)
-      }
-      const onAbort = () => {
-        finish()
-        reject(signal?.reason)
-      }
-      const timer = setTimeout(() => {
-        finish()
-        resolve(TIMED_OUT)
-      }, this.#waiterLimitMs())
-      waiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
-
-  // Waits for `promise`, at most the waiter timeout; `signal` ends only this wait.
-  async #bounded<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
-    const limitMs = this.#waiterLimitMs()
-    let timer: ReturnType<typeof setTimeout> | undefined
-    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), limitMs)
-    })
-    try {
-      return await untilAborted(Promise.race([promise, timeout]), signal)
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
-    }
-  }
-
   // --- loading ---------------------------------------------------------------------------------
 
   // A new flight, registered under `name`; one it replaces is stale (never written back).
-  // `deliver` settles it once: its owner's `result`, and each waiter's own promise; `finish`
-  // records its final answer for `refreshNow`.
+  // `deliver` settles it once: its owner's `result`, and each joiner's wait; `release` records
+  // its final answer for `refreshNow` and lets the next load start.
   #newFlight(key: CacheKey, name: string, kind: LoadKind) {
     let resolve!: (outcome: Outcome) => void
     const result = new Promise<Outcome>((r) => {
@@ -670,26 +662,19 @@ export class SecretCache {
       result,
       done: Promise.resolve(),
       stale: false,
-      waiters: new Set(),
-      refreshWaiters: new Set(),
+      outcome: new Latch(),
+      refreshed: new Latch(),
     }
     const replaced = this.#flights.get(name)
     if (replaced !== undefined) replaced.stale = true
     this.#flights.set(name, flight)
     const deliver = (outcome: Outcome) => {
-      if (flight.outcome !== undefined) return
-      flight.outcome = outcome
+      if (flight.outcome.settled) return
+      flight.outcome.settle(outcome)
       resolve(outcome)
-      for (const waiter of flight.waiters) waiter(outcome)
-      flight.waiters.clear()
     }
-    // Records the final answer, tells the waiters, and lets the next load start.
     const release = (refreshed: boolean) => {
-      if (flight.refreshed === undefined) {
-        flight.refreshed = refreshed
-        for (const waiter of flight.refreshWaiters) waiter(refreshed)
-        flight.refreshWaiters.clear()
-      }
+      flight.refreshed.settle(refreshed)
       if (this.#flights.get(name) === flight) this.#flights.delete(name)
     }
     return { key, name, flight, deliver, release }
@@ -739,8 +724,7 @@ export class SecretCache {
   ): Promise<{ answer?: Entry; refresh?: boolean; stale?: Entry }> {
     const store = this.#store
     if (store === undefined) return {}
-    const deletion = this.#deletions.get(key.SecretId)
-    if (deletion !== undefined) await this.#bounded(deletion)
+    await this.#deletions.get(key.SecretId)?.wait(this.#waiterLimitMs())
     const read = await this.#storeGet(store, key, name)
     const stored = read.entry
     const now = this.#now()
@@ -1046,12 +1030,13 @@ export class SecretCache {
         this.#stats.storeErrors++
       }
     })()
-    const pending = { SecretId: key.SecretId, write }
+    const pending = { SecretId: key.SecretId, written: new Latch<void>() }
     this.#writes.add(pending)
     try {
       await write
     } finally {
       this.#writes.delete(pending)
+      pending.written.settle()
     }
   }
 }
