@@ -1,4 +1,5 @@
 import { isSecretsManagerError, SecretsManagerError } from '../client/errors.js'
+import { Latch, TIMED_OUT } from '../client/latch.js'
 import { untilAborted } from '../client/retry.js'
 import { fromBase64, toBase64 } from '../client/serde.js'
 import type { GetSecretValueRequest, GetSecretValueResponse } from '../client/types.js'
@@ -99,62 +100,6 @@ interface Flight {
   refreshed: Latch<boolean>
   // Set when it calls Secrets Manager: only then is its final answer a refresh.
   upstream?: boolean
-}
-
-const TIMED_OUT = Symbol('timed out')
-
-// Something that happens once (a load's answer, a store write, a deletion), for any read to
-// wait for, at most a given time. Each wait is a promise of its own, which `settle` resolves:
-// never the promise of whoever does the work, which in workerd belongs to one request and never
-// settles for another once that request is gone (and, settled later, makes workerd warn). A wait
-// that gives up leaves nothing behind.
-class Latch<T> {
-  #settled = false
-  #value: T | undefined
-  readonly #waiters = new Set<(value: T) => void>()
-
-  get settled(): boolean {
-    return this.#settled
-  }
-
-  get value(): T | undefined {
-    return this.#value
-  }
-
-  settle(value: T): void {
-    if (this.#settled) return
-    this.#settled = true
-    this.#value = value
-    for (const waiter of this.#waiters) waiter(value)
-    this.#waiters.clear()
-  }
-
-  // The value, or TIMED_OUT after `limitMs`; `signal` rejects only this wait.
-  wait(limitMs: number, signal?: AbortSignal): Promise<T | typeof TIMED_OUT> {
-    if (this.#settled) return Promise.resolve(this.#value as T)
-    signal?.throwIfAborted()
-    return new Promise((resolve, reject) => {
-      const finish = () => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        this.#waiters.delete(waiter)
-      }
-      const waiter = (value: T) => {
-        finish()
-        resolve(value)
-      }
-      const onAbort = () => {
-        finish()
-        reject(signal?.reason)
-      }
-      const timer = setTimeout(() => {
-        finish()
-        resolve(TIMED_OUT)
-      }, limitMs)
-      this.#waiters.add(waiter)
-      signal?.addEventListener('abort', onAbort, { once: true })
-    })
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import { AwsClient } from 'aws4fetch'
 import { resolveEndpoint } from './endpoint.js'
 import { isSecretsManagerError, parseErrorResponse, SecretsManagerError } from './errors.js'
+import { Latch, TIMED_OUT } from './latch.js'
 import {
   backoffMs,
   CLOCK_SKEW_CODES,
@@ -66,6 +67,13 @@ interface Signer {
   aws: AwsClient
 }
 
+// A shared credential refresh: its promise for the caller that started it, and its outcome for
+// the callers that join it (see Latch: they must not await another request's promise).
+interface Refresh {
+  promise: Promise<Signer>
+  outcome: Latch<{ signer: Signer } | { error: unknown }>
+}
+
 // The outcome of one attempt: a complete response, or a failure without one.
 type Exchange = { response: Response; body: string } | { error: SecretsManagerError }
 
@@ -103,7 +111,7 @@ export class SecretsManagerClient {
   readonly #random: () => number
   readonly #quota = new RetryQuota()
   #signer: Signer | undefined
-  #refreshing: Promise<Signer> | undefined
+  #refreshing: Refresh | undefined
   #clockOffsetMs = 0
 
   /**
@@ -639,19 +647,37 @@ export class SecretsManagerClient {
     const shared = this.#refreshing
     if (shared !== undefined) {
       const waitMs = this.#timeoutMs || DEFAULT_OPTIONS.timeoutMs
-      const joined = await settleWithin(shared, waitMs, signal)
-      if (joined !== undefined) return joined.aws
+      const joined = await shared.outcome.wait(waitMs, signal)
+      if (joined !== TIMED_OUT) {
+        if ('signer' in joined) return joined.signer.aws
+        throw joined.error
+      }
     }
-    return (await untilAborted(this.#startRefresh(target, shared), signal)).aws
+    return (await untilAborted(this.#startRefresh(target, shared).promise, signal)).aws
   }
 
   // Starts a refresh and shares it, unless another one replaced `stale` meanwhile.
-  #startRefresh(target: Operation, stale: Promise<Signer> | undefined): Promise<Signer> {
-    const refreshing: Promise<Signer> = this.#refresh(target).finally(() => {
-      if (this.#refreshing === refreshing) this.#refreshing = undefined
-    })
-    if (this.#refreshing === stale) this.#refreshing = refreshing
-    return refreshing
+  #startRefresh(target: Operation, stale: Refresh | undefined): Refresh {
+    const outcome: Refresh['outcome'] = new Latch()
+    const refresh: Refresh = {
+      outcome,
+      promise: this.#refresh(target)
+        .then(
+          (signer) => {
+            outcome.settle({ signer })
+            return signer
+          },
+          (error: unknown) => {
+            outcome.settle({ error })
+            throw error
+          }
+        )
+        .finally(() => {
+          if (this.#refreshing === refresh) this.#refreshing = undefined
+        }),
+    }
+    if (this.#refreshing === stale) this.#refreshing = refresh
+    return refresh
   }
 
   async #refresh(target: Operation): Promise<Signer> {
@@ -735,31 +761,6 @@ function versionInput(SecretId: string, opts: GetSecretOptions): GetSecretValueR
 // SigV4 basic-format timestamp: 20261123T120000Z.
 function amzDate(ms: number): string {
   return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
-}
-
-// Settles with `promise`, or with `undefined` once `ms` have passed, or rejects with the signal's
-// reason when it aborts. The timer is this caller's own, so it fires even when `promise` belongs to
-// a request that is gone. `promise` itself runs on: it is shared with other callers.
-function settleWithin<T>(
-  promise: Promise<T>,
-  ms: number,
-  signal: AbortSignal | undefined
-): Promise<T | undefined> {
-  if (signal?.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolve, reject) => {
-    const settle = (finish: () => void) => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-      finish()
-    }
-    const onAbort = () => settle(() => reject(signal?.reason))
-    const timer = setTimeout(() => settle(() => resolve(undefined)), ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => settle(() => resolve(value)),
-      (error: unknown) => settle(() => reject(error))
-    )
-  })
 }
 
 // What a NetworkError keeps of a fetch rejection: its class (`TypeError`, or the `name` of a
