@@ -34,6 +34,7 @@ export type {
   CachedBatchResult,
   CachedSecretValueEntry,
   CacheKey,
+  CacheLookup,
   CacheReadOptions,
   CacheStore,
   SecretCacheClient,

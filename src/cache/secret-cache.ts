@@ -7,6 +7,7 @@ import {
   type CacheBatchOptions,
   type CachedBatchResult,
   type CacheKey,
+  type CacheLookup,
   type CacheReadOptions,
   type CacheStore,
   cacheKeyString,
@@ -294,6 +295,32 @@ export class SecretCache {
     opts: CacheReadOptions = {}
   ): Promise<GetSecretValueResponse> {
     return copyValue(await this.#read(secretId, opts))
+  }
+
+  /**
+   * Reads a secret like {@link getSecretValue}, and says where the answer came from: memory,
+   * the shared store, or Secrets Manager, and whether it was a value due for refresh (or kept
+   * through an upstream failure). For logs and metrics.
+   *
+   * @param secretId Name or ARN.
+   * @param opts `VersionStage` or `VersionId`, `waitUntil`, `signal`.
+   * @returns `{ value, source, stale }`.
+   * @throws {SecretsManagerError} The upstream error when nothing usable is cached.
+   * @example
+   * ```ts
+   * const { value, source } = await cache.lookup('prod/db')
+   * console.log(JSON.stringify({ secret: 'prod/db', source }))
+   * ```
+   */
+  async lookup(secretId: string, opts: CacheReadOptions = {}): Promise<CacheLookup> {
+    const key = this.#keyFor(secretId, opts)
+    const outcome = await this.#readKey(key, cacheKeyString(key), opts)
+    if (!outcome.ok) throw outcome.error
+    return {
+      value: copyValue(outcome.entry.value),
+      source: outcome.source,
+      stale: outcome.stale === true,
+    }
   }
 
   /**

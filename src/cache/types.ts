@@ -161,6 +161,15 @@ export interface SecretCacheStats {
   storeErrors: number
 }
 
+/** What {@link SecretCache.lookup} answers: the value, and where it came from. */
+export interface CacheLookup {
+  value: GetSecretValueResponse
+  /** `memory`, the shared `store`, or `upstream` (Secrets Manager, now). */
+  source: 'memory' | 'store' | 'upstream'
+  /** Whether the value was due for refresh, or kept through an upstream failure. */
+  stale: boolean
+}
+
 /** A BatchGetSecretValue entry as `getSecretValues` returns it: with the id as the caller wrote it. */
 export type CachedSecretValueEntry = GetSecretValueResponse & { SecretId: string }
 

@@ -1,6 +1,6 @@
-// The worker entry (src/worker/index.ts) as workerd runs it: signed Secrets Manager calls through
-// `exports.default.fetch`, answered by the emulator on the EMULATOR_KV binding.
-import { env, exports } from 'cloudflare:workers'
+// The emulator as `npm start` embeds it in workerd: signed Secrets Manager calls answered by an
+// emulator on a KV binding (EMULATOR_KV), so its secrets outlive the isolate.
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { createEmulator, EmulatorKvStore } from '../../../src/emulator/index.js'
 import { type CallOptions, ok, readResult, signedRequest, token } from '../../support/call.js'
@@ -8,14 +8,16 @@ import { type CallOptions, ok, readResult, signedRequest, token } from '../../su
 let counter = 0
 const uniqueName = (label: string) => `worker/${label}-${++counter}-${crypto.randomUUID()}`
 
-/** Signs one call and sends it to the worker entry, returning status, headers and parsed body. */
+const served = createEmulator({ store: new EmulatorKvStore(env.EMULATOR_KV) })
+
+/** Signs one call and sends it to the KV-backed emulator, returning status, headers and body. */
 async function send(operation: string, input: unknown, options: CallOptions = {}) {
   const request = await signedRequest(operation, input, options)
-  const { status, headers, body } = await readResult(await exports.default.fetch(request))
+  const { status, headers, body } = await readResult(await served.fetch(request))
   return { status, headers, body: body as Record<string, unknown> }
 }
 
-describe('worker entry', () => {
+describe('emulator on Workers KV', () => {
   describe('fetch', () => {
     it('creates a secret and reads it back', async () => {
       const Name = uniqueName('round-trip')

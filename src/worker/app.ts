@@ -1,0 +1,154 @@
+import { type Context, Hono } from 'hono'
+import { cors } from 'hono/cors'
+import { HTTPException } from 'hono/http-exception'
+import { isSecretsManagerError } from '../client/errors.js'
+import { requireGrant } from './access.js'
+import type { AppEnv, RequestLog } from './env.js'
+import { WorkerError, type WorkerErrorCode } from './errors.js'
+import { agentRoutes } from './routes/agent.js'
+import { secretsRoutes } from './routes/secrets.js'
+import { type SecretsAppOptions, WorkerState } from './state.js'
+
+/**
+ * The one status table of the REST and Agent routes. The worker's own errors first, then
+ * Secrets Manager's as they reach the caller: a failure of the worker's own AWS keys or of the
+ * service is the upstream's (502), never the caller's 401 or 403.
+ */
+const STATUS: {
+  worker: Record<WorkerErrorCode, number>
+  upstream: Record<string, number>
+  upstreamDefault: number
+} = {
+  worker: {
+    SerializationException: 400,
+    ValidationException: 400,
+    MissingAuthenticationTokenException: 401,
+    InvalidTokenException: 401,
+    ExpiredTokenException: 401,
+    AccessDeniedException: 403,
+    NotFoundException: 404,
+    MethodNotAllowedException: 405,
+    PayloadTooLargeException: 413,
+    TooManyRequestsException: 429,
+    ServiceUnavailableException: 503,
+  },
+  upstream: {
+    InvalidParameterException: 400,
+    InvalidRequestException: 400,
+    InvalidNextTokenException: 400,
+    MalformedPolicyDocumentException: 400,
+    PreconditionNotMetException: 400,
+    ValidationException: 400,
+    // A Secrets Manager quota (versions per secret, secrets per account): not a rate.
+    LimitExceededException: 400,
+    ResourceNotFoundException: 404,
+    ResourceExistsException: 409,
+    ThrottlingException: 429,
+    TooManyRequestsException: 429,
+    RequestLimitExceeded: 429,
+    TimeoutError: 504,
+  },
+  upstreamDefault: 502,
+}
+// An upstream throttle's Retry-After: the client has already retried with backoff.
+const UPSTREAM_RETRY_AFTER_SECONDS = 1
+
+/**
+ * Creates the edge-secrets worker: Secrets Manager over HTTP for callers that hold a scoped
+ * bearer token instead of AWS keys. Deploy it as it is (`export default createSecretsApp(…)`)
+ * or mount its routes in your own Hono app.
+ *
+ * @param options Grants, upstream, cache, limits and logging; see {@link SecretsAppOptions}.
+ * @returns A Hono app; its `fetch` is a Worker's fetch handler.
+ * @throws {TypeError} When an option is invalid.
+ * @example
+ * ```ts
+ * import { Hono } from 'hono'
+ * import { createSecretsApp } from 'edge-secrets/worker'
+ * import grants from './grants.json'
+ *
+ * const app = new Hono()
+ * app.route('/secrets', createSecretsApp({ grants }))
+ * export default app
+ * ```
+ */
+export function createSecretsApp(options: SecretsAppOptions = {}): Hono<AppEnv> {
+  const state = new WorkerState(options)
+  const app = new Hono<AppEnv>()
+
+  // Outermost: every response, errors and preflights included, is no-store and logged once.
+  app.use('*', async (c, next) => {
+    const started = state.now()
+    const log: RequestLog = {
+      requestId: crypto.randomUUID(),
+      method: c.req.method,
+      path: new URL(c.req.url).pathname,
+    }
+    c.set('log', log)
+    await next()
+    c.res.headers.set('Cache-Control', 'no-store')
+    c.res.headers.set('X-Content-Type-Options', 'nosniff')
+    c.res.headers.set('X-Request-Id', log.requestId)
+    log.status = c.res.status
+    log.durationMs = state.now() - started
+    state.log(log)
+  })
+
+  app.use(
+    '*',
+    cors({
+      origin: (origin, c: Context<AppEnv>) =>
+        allowedOrigins(state, c).includes(origin) ? origin : null,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowHeaders: ['Authorization', 'Content-Type', 'X-Aws-Parameters-Secrets-Token'],
+      exposeHeaders: ['Retry-After', 'X-Request-Id', 'X-Edge-Secrets-Cache'],
+      maxAge: 600,
+    })
+  )
+
+  // The Agent's health check: no token, as the Agent.
+  app.get('/ping', (c) => c.text('healthy'))
+
+  app.use('/v1/*', requireGrant(state))
+  app.use('/secretsmanager/*', requireGrant(state))
+  app.route('/', secretsRoutes(state))
+  app.route('/', agentRoutes(state))
+
+  app.notFound((c) => errorResponse(c, 'NotFoundException', 'No such route', 404))
+
+  app.onError((error, c) => {
+    const log = c.get('log')
+    if (error instanceof WorkerError) {
+      if (error.retryAfterSeconds !== undefined)
+        c.header('Retry-After', String(error.retryAfterSeconds))
+      return errorResponse(c, error.code, error.message, STATUS.worker[error.code])
+    }
+    if (isSecretsManagerError(error)) {
+      const status = STATUS.upstream[error.code] ?? STATUS.upstreamDefault
+      if (status === 429) c.header('Retry-After', String(UPSTREAM_RETRY_AFTER_SECONDS))
+      // The client's message names the operation and the service's text, never a value.
+      return errorResponse(c, error.code, error.message, status)
+    }
+    if (error instanceof HTTPException) {
+      return errorResponse(c, 'ValidationException', 'The request could not be read', error.status)
+    }
+    // Anything else is a bug: its name is logged, never its message (which may quote a value).
+    if (log !== undefined) log.error = `InternalFailure (${error.name})`
+    return errorResponse(c, 'InternalFailure', 'The worker failed to answer this request', 500)
+  })
+  return app
+}
+
+function errorResponse(c: Context<AppEnv>, type: string, message: string, status: number) {
+  const log = c.get('log')
+  if (log !== undefined && log.error === undefined) log.error = type
+  return c.json({ __type: type, message }, status as 400)
+}
+
+function allowedOrigins(state: WorkerState, c: Context<AppEnv>): readonly string[] {
+  const configured = (c.env?.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter((origin) => origin !== '')
+  return [...state.corsOrigins, ...configured]
+}
