@@ -100,6 +100,41 @@ console.log(JSON.stringify({
 }))
 `
 
+// The worker from the package, mounted under a sub-path of the user's own Hono app, over the
+// emulator: a scoped token reads its secret and is refused another.
+const WORKER_SCRIPT = `
+import { Hono } from 'hono'
+import { createEmulator } from 'edge-secrets/emulator'
+import { createSecretsApp, createToken } from 'edge-secrets/worker'
+
+const emulator = createEmulator()
+const { token, tokenSha256 } = await createToken()
+const app = new Hono()
+app.route('/secrets', createSecretsApp({
+  grants: [{ name: 'pkg', tokenSha256: [tokenSha256], actions: ['read', 'write'], secrets: ['pkg/*'] }],
+  clientOptions: () => ({
+    region: 'us-east-1',
+    endpoint: 'http://emulator.test',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    fetch: (url, init) => emulator.fetch(new Request(url, init)),
+  }),
+  log: () => {},
+}))
+const headers = { authorization: 'Bearer ' + token }
+const created = await app.request('/secrets/v1/secrets', {
+  method: 'POST', headers, body: JSON.stringify({ Name: 'pkg/db', SecretString: 'from the package' }),
+})
+const read = await app.request('/secrets/v1/secrets/pkg/db', { headers })
+const refused = await app.request('/secrets/v1/secrets/other/db', { headers })
+console.log(JSON.stringify({
+  created: created.status,
+  read: read.status,
+  value: (await read.json()).SecretString,
+  refused: refused.status,
+  noStore: read.headers.get('cache-control'),
+}))
+`
+
 // Type-checked with the repository's tsc as a strict NodeNext project would.
 const TYPES_CHECK = `
 import { createEmulator, type Emulator, type EmulatorOptions, EmulatorKvStore, EmulatorMemoryStore } from 'edge-secrets/emulator'
@@ -194,9 +229,15 @@ describe('the npm package', () => {
           'dist/cache/index.d.ts',
           'dist/client/index.js',
           'dist/client/index.d.ts',
+          'dist/worker/index.js',
+          'dist/worker/index.d.ts',
+          'dist/node/token-cli.js',
         ])
       )
       expect(packedFiles.filter((path) => /^(src|test)\//.test(path))).toEqual([])
+      // The worker's entries (the bundled grants, the embedded emulator) are not the package's.
+      expect(packedFiles.filter((path) => /^dist\/worker\/(main|dev)\./.test(path))).toEqual([])
+      expect(packedFiles.filter((path) => path.startsWith('config/'))).toEqual([])
       expect(
         packedFiles.filter((path) => /\.test\.|\.ts$/.test(path) && !path.endsWith('.d.ts'))
       ).toEqual([])
@@ -208,8 +249,10 @@ describe('the npm package', () => {
       const manifest = JSON.parse(
         await readFile(join(project, 'node_modules/edge-secrets/package.json'), 'utf8')
       ) as { dependencies?: Record<string, string> }
-      expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['aws4fetch', 'hono'])
+      expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['aws4fetch'])
       expect(existsSync(join(project, 'node_modules/aws4fetch/package.json'))).toBe(true)
+      // hono is an optional peer: only the worker needs it, and it is not installed for the client.
+      expect(existsSync(join(project, 'node_modules/hono'))).toBe(false)
       expect(existsSync(join(project, 'node_modules/@aws-sdk'))).toBe(false)
     })
 
@@ -275,6 +318,29 @@ describe('the npm package', () => {
           'withSecretJson',
           'withSecretString',
         ],
+      })
+    })
+
+    it('mounts edge-secrets/worker in a Hono app once hono is installed', async () => {
+      const installed = await run(
+        'npm',
+        ['install', 'hono@4.13.19', '--prefer-offline', '--no-audit', '--no-fund'],
+        { cwd: project, timeoutMs: NPM_TIMEOUT_MS }
+      )
+      expect(installed.code).toBe(0)
+      await writeFile(join(project, 'worker.mjs'), WORKER_SCRIPT)
+      const result = await run(process.execPath, ['worker.mjs'], {
+        cwd: project,
+        timeoutMs: NODE_TIMEOUT_MS,
+      })
+      expect(result.stderr).toBe('')
+      expect(result.code).toBe(0)
+      expect(JSON.parse(result.stdout)).toEqual({
+        created: 201,
+        read: 200,
+        value: 'from the package',
+        refused: 403,
+        noStore: 'no-store',
       })
     })
 
