@@ -304,7 +304,8 @@ export async function readSecret(
   const refreshed = request.refresh ? await cache.refreshNow(resolved.id, opts) : false
   const found = await cache.lookup(resolved.id, opts)
   let outcome: CacheOutcome = found.stale ? 'stale' : found.source === 'store' ? 'kv' : found.source
-  if (refreshed && !found.stale) outcome = 'upstream'
+  // A forced refresh answers from upstream; when it failed, the cached value it fell back on is stale.
+  if (request.refresh) outcome = refreshed && !found.stale ? 'upstream' : 'stale'
   log.cache = outcome
   if (request.refresh || outcome === 'upstream') log.upstreamMs = state.now() - started
   c.header('X-Edge-Secrets-Cache', outcome)
