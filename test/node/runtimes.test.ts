@@ -1,48 +1,37 @@
-// The README's examples, run as a user runs them: in a project that has edge-secrets installed,
-// against the emulator served on 127.0.0.1. Deno and Bun run examples/deno-bun.ts, workerd
-// (through Miniflare) runs examples/worker, and headless Chromium runs the client on a page of
-// another origin (so every call is a CORS request) and loads the MV3 extension in
-// examples/extension.
-//
-// The "installed" package is built from src/ by tsc into a temporary project's
-// node_modules/edge-secrets, so this file never races the package test's `npm pack` (whose prepack
-// rebuilds dist/), and the examples import `edge-secrets/client` exactly as they are written.
+// The README's examples, run as a user runs them: in a project that has edge-secrets installed
+// (test/support/installed-project.ts), against the emulator served on 127.0.0.1. Deno and Bun run
+// examples/deno-bun.ts, workerd (through Miniflare) runs examples/worker, and headless Chromium
+// runs the client on a page of another origin (so every call is a CORS request) and loads the
+// MV3 extension in examples/extension (its worker mode: test/node/worker/extension.test.ts).
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { type BrowserContext, chromium } from 'playwright-core'
+import type { BrowserContext } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type * as ClientModule from '../../src/client/index.js'
 import { createEmulator } from '../../src/emulator/index.js'
 import { type ServedHandler, serve } from '../../src/node/serve.js'
 import { ok, TEST_CREDENTIALS, token } from '../support/call.js'
 import { REPO_ROOT, run } from '../support/child-process.js'
+import {
+  BROWSER_TIMEOUT_MS,
+  CHROMIUM,
+  extensionServiceWorker,
+  launchWithExtensions,
+  lookUpInPopup,
+  requireChromium,
+} from '../support/chromium.js'
+import { buildExtension, installedProject } from '../support/installed-project.js'
 import { WORKERD_BUILD_OPTIONS } from '../support/workerd-bundle.js'
 
 const DENO = join(REPO_ROOT, 'node_modules/.bin/deno')
 const BUN = join(REPO_ROOT, 'node_modules/.bin/bun')
-const TSC = join(REPO_ROOT, 'node_modules/.bin/tsc')
 // Deno's cache stays in the repository (gitignored), so repeated runs reuse it.
 const DENO_DIR = join(REPO_ROOT, '.deno-dir')
-const CHROMIUM = '/usr/bin/chromium'
-// From TOOLCHAIN.md: no sandbox (root in CI), no GPU, and no background traffic to Google. The
-// resolver rule answers every host name but 127.0.0.1 with "not found", without a DNS query.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1',
-]
 const SETUP_TIMEOUT_MS = 30_000
 const RUN_TIMEOUT_MS = 15_000
-const BROWSER_TIMEOUT_MS = 10_000
 // Per test: generous, since other test files run beside this one.
 const TEST_TIMEOUT_MS = 20_000
 
@@ -56,37 +45,6 @@ const seen: { method: string; origin: string | null }[] = []
 const emulator = createEmulator({ credentials: [TEST_CREDENTIALS] })
 let endpoint: ServedHandler
 let project: string
-
-/**
- * A project with edge-secrets installed: the package's own package.json and a fresh tsc build of
- * src/ in node_modules/edge-secrets, its dependency aws4fetch (and esbuild, for the extension's
- * build script) linked from the repository, and a copy of examples/.
- */
-async function installedProject(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'edge-secrets-examples-'))
-  const installed = join(dir, 'node_modules/edge-secrets')
-  const built = await run(TSC, ['-p', 'tsconfig.build.json', '--outDir', join(installed, 'dist')], {
-    cwd: REPO_ROOT,
-    timeoutMs: RUN_TIMEOUT_MS,
-  })
-  if (built.code !== 0) throw new Error(`tsc failed\n${built.stdout}${built.stderr}`)
-  const manifest = await readFile(join(REPO_ROOT, 'package.json'), 'utf8')
-  await writeFile(join(installed, 'package.json'), manifest)
-  for (const name of ['aws4fetch', 'esbuild']) {
-    await symlink(join(REPO_ROOT, 'node_modules', name), join(dir, 'node_modules', name), 'dir')
-  }
-  const { version } = JSON.parse(manifest) as { version: string }
-  await writeFile(
-    join(dir, 'package.json'),
-    JSON.stringify({ private: true, type: 'module', dependencies: { 'edge-secrets': version } })
-  )
-  await cp(join(REPO_ROOT, 'examples'), join(dir, 'examples'), {
-    recursive: true,
-    filter: (source) => !source.includes(`${join('extension', 'dist')}`),
-  })
-  await mkdir(join(dir, 'home'))
-  return dir
-}
 
 /** The environment of a script run: only what it needs, with the emulator as its endpoint. */
 function scriptEnv(): NodeJS.ProcessEnv {
@@ -257,12 +215,7 @@ describe('in headless Chromium', () => {
 
   // Each test fails (never skips) without Chromium: CI installs it, so its absence is a bug.
   const browser = () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `Chromium is not installed at ${CHROMIUM}; the browser tests need it. Install it with ` +
-          '`apt-get install -y --no-install-recommends chromium` (.ci/run does this).'
-      )
-    }
+    requireChromium()
     if (!context || !site) throw new Error('the browser did not start')
     return { context, site }
   }
@@ -297,23 +250,11 @@ describe('in headless Chromium', () => {
 
     // The extension, built by its own build script, as its README says.
     const extension = join(browserDir, 'extension')
-    const built = await run(process.execPath, ['examples/extension/build.mjs', extension], {
-      cwd: project,
-      env: scriptEnv(),
-      timeoutMs: RUN_TIMEOUT_MS,
-    })
-    if (built.code !== 0) throw new Error(`the extension build failed\n${built.stderr}`)
-
-    context = await chromium.launchPersistentContext(join(browserDir, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        ...CHROMIUM_ARGS,
-        `--disable-extensions-except=${extension}`,
-        `--load-extension=${extension}`,
-      ],
-      env: { ...process.env, HOME: join(project, 'home') },
-      timeout: BROWSER_TIMEOUT_MS,
+    await buildExtension(project, extension)
+    context = await launchWithExtensions({
+      profile: join(browserDir, 'profile'),
+      home: join(project, 'home'),
+      extensions: [extension],
     })
     context.setDefaultTimeout(BROWSER_TIMEOUT_MS)
   }, SETUP_TIMEOUT_MS)
@@ -375,9 +316,7 @@ describe('in headless Chromium', () => {
     'loads the MV3 extension, whose popup shows the key names from its service worker',
     async () => {
       const { context } = browser()
-      const worker =
-        context.serviceWorkers().find((sw) => sw.url().startsWith('chrome-extension://')) ??
-        (await context.waitForEvent('serviceworker'))
+      const worker = await extensionServiceWorker(context)
       const extensionId = new URL(worker.url()).host
       await worker.evaluate((aws) => chrome.storage.local.set({ aws }), {
         region: REGION,
@@ -386,21 +325,9 @@ describe('in headless Chromium', () => {
       })
       const popup = await context.newPage()
       await popup.goto(`chrome-extension://${extensionId}/popup.html`)
-      // Submits the form and waits for the answer, which replaces the '…' shown meanwhile.
-      const lookUp = async (secretId: string) => {
-        await popup.evaluate(() => {
-          const result = document.querySelector('#result')
-          if (result) result.textContent = ''
-        })
-        await popup.fill('#secret-id', secretId)
-        await popup.click('button[type=submit]')
-        await popup.waitForFunction(
-          () => !['', '…'].includes(document.querySelector('#result')?.textContent ?? '')
-        )
-        return popup.textContent('#result')
-      }
-      expect(await lookUp(SECRET_ID)).toBe('password, username')
-      expect(await lookUp(MISSING_ID)).toBe('ResourceNotFoundException')
+      // Direct mode is the popup's default.
+      expect(await lookUpInPopup(popup, SECRET_ID)).toBe('password, username')
+      expect(await lookUpInPopup(popup, MISSING_ID)).toBe('ResourceNotFoundException')
       await popup.close()
     },
     TEST_TIMEOUT_MS
