@@ -30,10 +30,18 @@ const env = {
   ...process.env,
 }
 
-console.log(`edge-secrets worker (development) on http://${ip}:${port}, backed by the embedded emulator
+// `--var GRANTS:<json>` replaces the development grants, and with them the token below.
+const ownGrants = args.some((arg, i) => arg.startsWith('GRANTS:') && args[i - 1] === '--var')
+console.log(
+  ownGrants
+    ? `edge-secrets worker (development) on http://${ip}:${port}, backed by the embedded emulator
+  grants:  from --var GRANTS (the development token is not accepted)
+`
+    : `edge-secrets worker (development) on http://${ip}:${port}, backed by the embedded emulator
   token:   ${DEV_TOKEN}   (grant "development": demo/*, every action)
   try:     curl -s -H "Authorization: Bearer ${DEV_TOKEN}" http://${ip}:${port}/v1/secrets?prefix=demo/
-`)
+`
+)
 
 const wrangler = join(root, 'node_modules/wrangler/bin/wrangler.js')
 const child = spawn(
