@@ -5,7 +5,7 @@ import { authorizeId, outOfScope, requireAction, requireCoveredName } from '../a
 import type { AppEnv, CacheOutcome } from '../env.js'
 import { WorkerError } from '../errors.js'
 import { coversName, type GrantAction } from '../grants.js'
-import { resolveSecretId } from '../secret-id.js'
+import { isCanonicalName } from '../secret-id.js'
 import { type WorkerState, waitUntilOf } from '../state.js'
 import { checkMembers, type MemberSpec, readJsonBody, toWire } from '../wire.js'
 
@@ -62,6 +62,11 @@ const PREFIX_CHARS = /^[A-Za-z0-9/_+=.@-]{1,512}$/
  */
 export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
   const app = new Hono<AppEnv>()
+  // Known paths, other methods.
+  const allow = (methods: string) => (c: Context<AppEnv>) => {
+    c.header('Allow', methods)
+    throw new WorkerError('MethodNotAllowedException', `Use ${methods} on this path`)
+  }
 
   app.get('/v1/secrets', async (c) => {
     const grant = requireAction(c, 'list')
@@ -115,9 +120,12 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
     }
     const name = input.Name
     c.get('log').secretId = name
-    // A new secret is named, never addressed by ARN.
-    if (resolveSecretId(name, { region: undefined, accountId: undefined }).id !== name) {
-      throw new WorkerError('ValidationException', 'Name must be a secret name, not an ARN')
+    // A new secret is named, never addressed by ARN (which is no name: it holds `:`).
+    if (!isCanonicalName(name)) {
+      throw new WorkerError(
+        'ValidationException',
+        'Name must be a secret name (ASCII letters, digits and /_+=.@-, with no empty, "." or ".." segments), not an ARN'
+      )
     }
     if (!coversName(grant, name)) throw outOfScope(grant)
     await state.limit(c, 'write')
@@ -126,6 +134,8 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
     await invalidate(cache, [name, out.ARN, out.Name])
     return c.json(toWire(out) as object, 201)
   })
+  // Before the `/v1/secrets/*` routes, which match the bare path too (with an empty id).
+  app.all('/v1/secrets', allow('GET, POST'))
 
   app.put('/v1/secrets/*', async (c) => {
     queryOf(c, [])
@@ -260,12 +270,6 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
     return c.json(toWire(await timed(c, state, client.getRandomPassword(input))) as object)
   })
 
-  // Known paths, other methods.
-  const allow = (methods: string) => (c: Context<AppEnv>) => {
-    c.header('Allow', methods)
-    throw new WorkerError('MethodNotAllowedException', `Use ${methods} on this path`)
-  }
-  app.all('/v1/secrets', allow('GET, POST'))
   app.all('/v1/secrets/*', allow('GET, PUT, PATCH, DELETE'))
   app.all('/v1/restore/*', allow('POST'))
   app.all('/v1/metadata/*', allow('GET'))

@@ -4,6 +4,8 @@
 // uniqueName() for secrets, and the harness suffixes grant names so limiter counts never mix.
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
+import { Hono } from 'hono'
+import { SecretsManagerClient } from '../../../src/client/index.js'
 import { createEmulator, type Emulator } from '../../../src/emulator/index.js'
 import {
   createSecretsApp,
@@ -26,6 +28,16 @@ export interface HarnessOptions {
   env?: Partial<WorkerBindings> & Record<string, unknown>
   /** App options besides grants and the upstream. */
   options?: Omit<SecretsAppOptions, 'grants' | 'clientOptions'>
+  /**
+   * The upstream: another harness's emulator, so two apps (two isolates) share one Secrets
+   * Manager as well as the KV namespace. @default a new emulator
+   */
+  emulator?: Emulator
+  /**
+   * Mounts the app in an outer Hono app at this path (`new Hono().route(mountPath, app)`), as a
+   * user would. `send` then goes through the outer app, with paths written in full.
+   */
+  mountPath?: string
 }
 
 export interface Harness {
@@ -81,7 +93,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       tokenSha256: [await hashToken(token)],
     }))
   )
-  const emulator = createEmulator({ accountId: ACCOUNT_ID })
+  const emulator = options.emulator ?? createEmulator({ accountId: ACCOUNT_ID })
   const calls = new Map<string, number>()
   const logs: (RequestLog | WorkerNotice)[] = []
   const bindings = {
@@ -110,6 +122,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       },
     }),
   })
+  const outer = options.mountPath === undefined ? app : new Hono().route(options.mountPath, app)
   return {
     app,
     emulator,
@@ -127,7 +140,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
       const ctx = createExecutionContext()
       const url = path.startsWith('http') ? path : `https://worker.test${path}`
-      const response = await app.fetch(new Request(url, { ...rest, headers }), bindings, ctx)
+      const response = await outer.fetch(new Request(url, { ...rest, headers }), bindings, ctx)
       const text = await response.text()
       await waitOnExecutionContext(ctx)
       let json: unknown
@@ -139,4 +152,17 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       return { status: response.status, headers: response.headers, text, json }
     },
   }
+}
+
+/**
+ * A client straight to a harness's emulator, not through the worker: a change made with it is
+ * one the worker's cache has not seen (another writer, the console, a rotation).
+ */
+export function clientBehindWorker(h: Pick<Harness, 'emulator'>): SecretsManagerClient {
+  return new SecretsManagerClient({
+    region: REGION,
+    credentials: { accessKeyId: 'AKIDBEHINDWORKER', secretAccessKey: 'behind-worker' },
+    endpoint: 'http://emulator.test',
+    fetch: (input, init) => h.emulator.fetch(new Request(input, init)),
+  })
 }
