@@ -33,6 +33,8 @@ export interface HarnessOptions {
    * Manager as well as the KV namespace. @default a new emulator
    */
   emulator?: Emulator
+  /** The upstream client's time limit per attempt (`timeoutMs`). @default the client's */
+  clientTimeoutMs?: number
   /**
    * Mounts the app in an outer Hono app at this path (`new Hono().route(mountPath, app)`), as a
    * user would. `send` then goes through the outer app, with paths written in full.
@@ -114,6 +116,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
       credentials: { accessKeyId: 'AKIDWORKERTEST', secretAccessKey: 'worker-test' },
       endpoint: 'http://emulator.test',
       maxAttempts: 2,
+      ...(options.clientTimeoutMs === undefined ? {} : { timeoutMs: options.clientTimeoutMs }),
       fetch: async (input, init) => {
         const request = new Request(input, init)
         const operation = (request.headers.get('x-amz-target') ?? '').replace('secretsmanager.', '')
