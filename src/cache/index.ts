@@ -35,6 +35,7 @@ export type {
   CachedSecretValueEntry,
   CacheKey,
   CacheLookup,
+  CacheLookupOptions,
   CacheReadOptions,
   CacheStore,
   SecretCacheClient,

@@ -8,6 +8,7 @@ import {
   type CachedBatchResult,
   type CacheKey,
   type CacheLookup,
+  type CacheLookupOptions,
   type CacheReadOptions,
   type CacheStore,
   cacheKeyString,
@@ -302,24 +303,43 @@ export class SecretCache {
    * the shared store, or Secrets Manager, and whether it was a value due for refresh (or kept
    * through an upstream failure). For logs and metrics.
    *
+   * With `refresh: true` it is {@link refreshNow} followed by the read: the answer is the
+   * fresh value from Secrets Manager, or the refresh's error (never the value kept through it),
+   * as the Secrets Manager Agent answers `refreshNow=true`.
+   *
    * @param secretId Name or ARN.
-   * @param opts `VersionStage` or `VersionId`, `waitUntil`, `signal`.
+   * @param opts `VersionStage` or `VersionId`, `refresh`, `waitUntil`, `signal`.
    * @returns `{ value, source, stale }`.
-   * @throws {SecretsManagerError} The upstream error when nothing usable is cached.
+   * @throws {SecretsManagerError} The upstream error when nothing usable is cached, or when a
+   *   forced refresh failed.
    * @example
    * ```ts
    * const { value, source } = await cache.lookup('prod/db')
    * console.log(JSON.stringify({ secret: 'prod/db', source }))
    * ```
    */
-  async lookup(secretId: string, opts: CacheReadOptions = {}): Promise<CacheLookup> {
+  async lookup(secretId: string, opts: CacheLookupOptions = {}): Promise<CacheLookup> {
     const key = this.#keyFor(secretId, opts)
-    const outcome = await this.#readKey(key, cacheKeyString(key), opts)
+    const name = cacheKeyString(key)
+    if (opts.refresh === true && !(await this.refreshNow(secretId, opts))) {
+      // The refresh recorded its failure on the entry (kept through a transient error) or on
+      // the missing key (dropped after a permanent one).
+      const failure = this.#slots.get(name)?.failure ?? this.#missing.get(name)?.failure
+      throw (
+        failure?.error ??
+        new SecretsManagerError({
+          operation: 'GetSecretValue',
+          code: 'TimeoutError',
+          detail: 'the forced refresh did not finish in time',
+        })
+      )
+    }
+    const outcome = await this.#readKey(key, name, opts)
     if (!outcome.ok) throw outcome.error
     return {
       value: copyValue(outcome.entry.value),
-      source: outcome.source,
-      stale: outcome.stale === true,
+      source: opts.refresh === true ? 'upstream' : outcome.source,
+      stale: opts.refresh === true ? false : outcome.stale === true,
     }
   }
 

@@ -161,6 +161,12 @@ export interface SecretCacheStats {
   storeErrors: number
 }
 
+/** Options of {@link SecretCache.lookup}: a read's, and whether to refresh first. */
+export interface CacheLookupOptions extends CacheReadOptions {
+  /** Refresh from Secrets Manager first (`refreshNow`); its failure is the answer. @default false */
+  refresh?: boolean | undefined
+}
+
 /** What {@link SecretCache.lookup} answers: the value, and where it came from. */
 export interface CacheLookup {
   value: GetSecretValueResponse

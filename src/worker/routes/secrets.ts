@@ -305,13 +305,15 @@ export async function readSecret(
     ...(waitUntil === undefined ? {} : { waitUntil }),
   }
   const started = state.now()
-  const refreshed = request.refresh ? await cache.refreshNow(resolved.id, opts) : false
-  const found = await cache.lookup(resolved.id, opts)
-  let outcome: CacheOutcome = found.stale ? 'stale' : found.source === 'store' ? 'kv' : found.source
-  // A forced refresh answers from upstream; when it failed, the cached value it fell back on is stale.
-  if (request.refresh) outcome = refreshed && !found.stale ? 'upstream' : 'stale'
+  // A forced refresh answers with the fresh value or the upstream's error, as the Agent does.
+  const found = await cache.lookup(resolved.id, { ...opts, refresh: request.refresh })
+  const outcome: CacheOutcome = found.stale
+    ? 'stale'
+    : found.source === 'store'
+      ? 'kv'
+      : found.source
   log.cache = outcome
-  if (request.refresh || outcome === 'upstream') log.upstreamMs = state.now() - started
+  if (outcome === 'upstream') log.upstreamMs = state.now() - started
   c.header('X-Edge-Secrets-Cache', outcome)
   // The upstream's own answer decides: an ARN that stood for two names, or any surprise.
   requireCoveredName(grant, found.value.Name)

@@ -225,20 +225,23 @@ describe('worker cache', () => {
       expect(cacheOf(refreshed)).toBe('upstream')
       expect(h.upstreamCalls('GetSecretValue')).toBe(2)
     })
-    it('labels the kept value stale when a forced refresh fails', async () => {
+    it('answers a failed forced refresh with the upstream error, as the Agent does', async () => {
       const { h, token } = await setup()
       const name = uniqueName('cache')
       await create(h, token, name, 'kept')
       await read(h, token, name)
-      h.emulator.injectFault({ kind: 'server-error', operations: ['GetSecretValue'], count: 2 })
+      h.emulator.injectFault({ kind: 'server-error', operations: ['GetSecretValue'], count: 4 })
       const refreshed = await read(h, token, name, '?refresh=true')
-      expect(h.upstreamCalls('GetSecretValue')).toBe(3)
-      expect(refreshed.status).toBe(200)
-      expect(refreshed.json.SecretString).toBe('kept')
-      // Not 'memory': the caller asked for a refresh and did not get one.
-      expect(cacheOf(refreshed)).toBe('stale')
-      const line = h.logs.at(-1)
-      expect(line && 'cache' in line && line.cache).toBe('stale')
+      expect(refreshed.status).toBe(502)
+      expect(refreshed.json.__type).toBe('InternalServiceError')
+      expect(refreshed.text).not.toContain('kept')
+      const agent = await h.send(`/secretsmanager/get?secretId=${name}&refreshNow=true`, { token })
+      expect(agent.status).toBe(502)
+      expect(agent.text).not.toContain('kept')
+      // A plain read still has the value kept through the failure.
+      const plain = await read(h, token, name)
+      expect(plain.status).toBe(200)
+      expect(plain.json.SecretString).toBe('kept')
     })
   })
 
