@@ -196,7 +196,8 @@ function checkGrant(raw: unknown, where: string): Grant {
     if (
       typeof expiresAt !== 'string' ||
       !ISO_DATE.test(expiresAt) ||
-      !Number.isFinite(Date.parse(expiresAt))
+      !Number.isFinite(Date.parse(expiresAt)) ||
+      !isCalendarDate(expiresAt.slice(0, 10))
     ) {
       throw new TypeError(`${at}: expiresAt must be an ISO date such as 2027-01-31T00:00:00Z`)
     }
@@ -208,6 +209,11 @@ function checkGrant(raw: unknown, where: string): Grant {
     secrets: [...secrets],
     ...(expiresAt === undefined ? {} : { expiresAt }),
   }
+}
+
+// Date.parse rolls "2027-04-31" over to May 1: a typo must not move the expiry.
+function isCalendarDate(date: string): boolean {
+  return new Date(`${date}T00:00:00Z`).toISOString().slice(0, 10) === date
 }
 
 function isStringArray(value: unknown): value is string[] {
