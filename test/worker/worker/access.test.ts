@@ -2,7 +2,6 @@
 // scope × no, bad or good token × a grant without the action), grant expiry, token rotation,
 // pattern matching, and failing closed on a missing or invalid grant list. Every refused
 // request must leave the upstream untouched: no call, no change.
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createEmulator } from '../../../src/emulator/index.js'
 import {
@@ -19,6 +18,7 @@ import {
   type Harness,
   REGION,
   type Sent,
+  sendTo,
   type TestGrant,
   testToken,
   uniqueName,
@@ -740,26 +740,8 @@ describe('failing closed', () => {
     return {
       notices,
       calls: () => calls,
-      async send(path, init = {}) {
-        const { token: bearer, ...rest } = init
-        const headers = new Headers(rest.headers)
-        if (bearer !== undefined) headers.set('authorization', `Bearer ${bearer}`)
-        const ctx = createExecutionContext()
-        const response = await app.fetch(
-          new Request(`https://worker.test${path}`, { ...rest, headers }),
-          { AWS_REGION: REGION, AWS_ACCOUNT_ID: ACCOUNT_ID },
-          ctx
-        )
-        const text = await response.text()
-        await waitOnExecutionContext(ctx)
-        let json: unknown
-        try {
-          json = JSON.parse(text)
-        } catch {
-          json = undefined
-        }
-        return { status: response.status, headers: response.headers, text, json }
-      },
+      send: (path: string, init: RequestInit & { token?: string } = {}) =>
+        sendTo(app, { AWS_REGION: REGION, AWS_ACCOUNT_ID: ACCOUNT_ID }, path, init),
     }
   }
 

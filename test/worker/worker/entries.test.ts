@@ -2,12 +2,11 @@
 // wrangler.toml's `main`) with its bundled, empty grant list, and the development entry (dev.ts)
 // with the README's token on the embedded emulator. Each test imports a fresh copy, so each
 // gets a new isolate's state (grants, client, cache, notices).
-import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createEmulator } from '../../../src/emulator/index.js'
 import { hashToken, type WorkerBindings } from '../../../src/worker/index.js'
-import { ACCOUNT_ID, type Sent, testToken, uniqueName } from './harness.js'
+import { ACCOUNT_ID, type Sent, sendTo, testToken, uniqueName } from './harness.js'
 
 // The README's development token (config/grants.dev.json holds its hash).
 const DEV_TOKEN = 'esk_dev_edge_secrets_local_only_not_a_secret'
@@ -42,30 +41,13 @@ async function freshEntry(which: 'main' | 'dev'): Promise<Entry> {
   return module.default as Entry
 }
 
-async function send(
+function send(
   entry: Entry,
   bindings: object,
   path: string,
   init: RequestInit & { token?: string } = {}
 ): Promise<Sent> {
-  const { token, ...rest } = init
-  const headers = new Headers(rest.headers)
-  if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
-  const ctx = createExecutionContext()
-  const response = await entry.fetch(
-    new Request(`https://worker.test${path}`, { ...rest, headers }),
-    bindings,
-    ctx
-  )
-  const text = await response.text()
-  await waitOnExecutionContext(ctx)
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch {
-    json = undefined
-  }
-  return { status: response.status, headers: response.headers, text, json }
+  return sendTo(entry, bindings, path, init)
 }
 
 function notices(fragment: string): number {

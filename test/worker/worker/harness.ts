@@ -137,24 +137,38 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
         .filter(([operation]) => operations.length === 0 || operations.includes(operation))
         .reduce((sum, [, n]) => sum + n, 0),
     grantName: (name) => name + suffix,
-    async send(path, init = {}) {
-      const { token, ...rest } = init
-      const headers = new Headers(rest.headers)
-      if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
-      const ctx = createExecutionContext()
-      const url = path.startsWith('http') ? path : `https://worker.test${path}`
-      const response = await outer.fetch(new Request(url, { ...rest, headers }), bindings, ctx)
-      const text = await response.text()
-      await waitOnExecutionContext(ctx)
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = undefined
-      }
-      return { status: response.status, headers: response.headers, text, json }
-    },
+    send: (path, init = {}) => sendTo(outer, bindings, path, init),
   }
+}
+
+/**
+ * Sends one request to any fetch handler (an app, an entry's default export) with `token` as
+ * `Authorization: Bearer`, waits for its background work (waitUntil), and returns status,
+ * headers, the raw text and the parsed JSON (or undefined).
+ */
+export async function sendTo(
+  handler: {
+    fetch(request: Request, env: object, ctx: ExecutionContext): Response | Promise<Response>
+  },
+  bindings: object,
+  path: string,
+  init: RequestInit & { token?: string } = {}
+): Promise<Sent> {
+  const { token, ...rest } = init
+  const headers = new Headers(rest.headers)
+  if (token !== undefined) headers.set('authorization', `Bearer ${token}`)
+  const ctx = createExecutionContext()
+  const url = path.startsWith('http') ? path : `https://worker.test${path}`
+  const response = await handler.fetch(new Request(url, { ...rest, headers }), bindings, ctx)
+  const text = await response.text()
+  await waitOnExecutionContext(ctx)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
+  return { status: response.status, headers: response.headers, text, json }
 }
 
 /**
