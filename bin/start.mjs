@@ -59,7 +59,9 @@ const child = spawn(
     persistTo,
     ...args,
   ],
-  { stdio: 'inherit', env, cwd: root }
+  // From config/, where there is no worker-configuration.d.ts: that file describes wrangler.toml,
+  // and wrangler would call it out of date for wrangler.dev.toml.
+  { stdio: 'inherit', env, cwd: join(root, 'config') }
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal))
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
