@@ -87,9 +87,13 @@ export function outOfScope(grant: Grant): WorkerError {
 
 function tokenOf(c: Context<AppEnv>): string | undefined {
   const authorization = c.req.header('authorization')
-  if (authorization !== undefined) {
+  // A Bearer token wins; another scheme (a proxy's Basic) leaves the Agent's header in play.
+  if (authorization !== undefined && /^Bearer(\s|$)/i.test(authorization)) {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization)
     return match?.[1] ?? ''
   }
-  return c.req.header('x-aws-parameters-secrets-token')?.trim()
+  return (
+    c.req.header('x-aws-parameters-secrets-token')?.trim() ??
+    (authorization === undefined ? undefined : '')
+  )
 }

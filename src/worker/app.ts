@@ -39,6 +39,9 @@ const STATUS: {
     MalformedPolicyDocumentException: 400,
     PreconditionNotMetException: 400,
     ValidationException: 400,
+    SerializationException: 400,
+    // The caller's KmsKeyId cannot be used to encrypt.
+    EncryptionFailure: 400,
     // A Secrets Manager quota (versions per secret, secrets per account): not a rate.
     LimitExceededException: 400,
     ResourceNotFoundException: 404,
@@ -114,7 +117,13 @@ export function createSecretsApp(options: SecretsAppOptions = {}): Hono<AppEnv> 
   app.route('/', secretsRoutes(state))
   app.route('/', agentRoutes(state))
 
-  app.notFound((c) => errorResponse(c, 'NotFoundException', 'No such route', 404))
+  // Unknown paths under the worker's own prefixes, also when it is mounted in another app
+  // (whose notFound would answer otherwise); and everything else when it runs on its own.
+  const noRoute = (c: Context<AppEnv>) =>
+    errorResponse(c, 'NotFoundException', 'No such route', STATUS.worker.NotFoundException)
+  app.all('/v1/*', noRoute)
+  app.all('/secretsmanager/*', noRoute)
+  app.notFound(noRoute)
 
   app.onError((error, c) => {
     const log = c.get('log')
@@ -124,13 +133,17 @@ export function createSecretsApp(options: SecretsAppOptions = {}): Hono<AppEnv> 
       return errorResponse(c, error.code, error.message, STATUS.worker[error.code])
     }
     if (isSecretsManagerError(error)) {
-      const status = STATUS.upstream[error.code] ?? STATUS.upstreamDefault
+      // Own members only: an upstream __type such as `toString` is not in the table.
+      const status = Object.hasOwn(STATUS.upstream, error.code)
+        ? (STATUS.upstream[error.code] as number)
+        : STATUS.upstreamDefault
       if (status === 429) c.header('Retry-After', String(UPSTREAM_RETRY_AFTER_SECONDS))
       // The client's message names the operation and the service's text, never a value.
       return errorResponse(c, error.code, error.message, status)
     }
     if (error instanceof HTTPException) {
-      return errorResponse(c, 'ValidationException', 'The request could not be read', error.status)
+      const status = STATUS.worker.ValidationException
+      return errorResponse(c, 'ValidationException', 'The request could not be read', status)
     }
     // Anything else is a bug: its name is logged, never its message (which may quote a value).
     if (log !== undefined) log.error = `InternalFailure (${error.name})`

@@ -82,7 +82,8 @@ export function checkMembers(
 ): Record<string, unknown> {
   const input: Record<string, unknown> = {}
   for (const [member, value] of Object.entries(body)) {
-    const type = spec[member]
+    // Own members only: `constructor` or `__proto__` is an unknown member like any other.
+    const type = Object.hasOwn(spec, member) ? spec[member] : undefined
     if (type === undefined) {
       const known = Object.keys(spec).join(', ')
       throw new WorkerError('ValidationException', `Unknown member ${member} (accepted: ${known})`)
@@ -156,12 +157,13 @@ function convert(member: string, type: MemberType, value: unknown): unknown {
             typeof tag === 'object' &&
             tag !== null &&
             !Array.isArray(tag) &&
+            typeof (tag as { Key?: unknown }).Key === 'string' &&
             Object.entries(tag).every(
               ([key, text]) => (key === 'Key' || key === 'Value') && typeof text === 'string'
             )
         )
       ) {
-        throw fail('an array of { "Key", "Value" } strings')
+        throw fail('an array of { "Key", "Value"? } strings')
       }
       return value
   }

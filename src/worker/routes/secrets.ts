@@ -4,7 +4,7 @@ import type { GetSecretValueResponse } from '../../client/types.js'
 import { authorizeId, outOfScope, requireAction, requireCoveredName } from '../access.js'
 import type { AppEnv, CacheOutcome } from '../env.js'
 import { WorkerError } from '../errors.js'
-import { coversName, type GrantAction } from '../grants.js'
+import { coversName, type Grant, type GrantAction } from '../grants.js'
 import { isCanonicalName } from '../secret-id.js'
 import { type WorkerState, waitUntilOf } from '../state.js'
 import { checkMembers, type MemberSpec, readJsonBody, toWire } from '../wire.js'
@@ -51,6 +51,8 @@ const PASSWORD_MEMBERS: MemberSpec = {
 const BATCH_MEMBERS: MemberSpec = { SecretIdList: 'strings' }
 // BatchGetSecretValue's own limit of ids per call.
 const MAX_BATCH_IDS = 20
+// ListSecrets takes at most this many values in one filter.
+const MAX_FILTER_VALUES = 10
 // Filter values: the characters of names, and no more than a name's length.
 const PREFIX_CHARS = /^[A-Za-z0-9/_+=.@-]{1,512}$/
 
@@ -82,6 +84,9 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
         ? undefined
         : integerParam('maxResults', query.maxResults, 1, 100)
     await state.limit(c, 'read')
+    const prefixes = listPrefixes(grant, query.prefix)
+    // Nothing the grant covers starts with the prefix: no need to ask.
+    if (prefixes !== undefined && prefixes.length === 0) return c.json({ SecretList: [] })
     const { client } = state.upstream(c.env ?? {})
     const page = await timed(
       c,
@@ -89,15 +94,14 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
       client.listSecrets({
         ...(maxResults === undefined ? {} : { MaxResults: maxResults }),
         ...(query.nextToken === undefined ? {} : { NextToken: query.nextToken }),
-        ...(query.prefix === undefined
-          ? {}
-          : { Filters: [{ Key: 'name', Values: [query.prefix] }] }),
+        ...(prefixes === undefined ? {} : { Filters: [{ Key: 'name', Values: prefixes }] }),
       })
     )
-    // Only names inside the grant; a page may come back shorter, or empty with a NextToken.
-    const SecretList = (page.SecretList ?? []).filter(
-      (entry) => entry.Name !== undefined && coversName(grant, entry.Name)
-    )
+    // Only names inside the grant, and only the name and ARN (the rest is DescribeSecret's,
+    // which needs read). A page may come back shorter, or empty with a NextToken.
+    const SecretList = (page.SecretList ?? [])
+      .filter((entry) => entry.Name !== undefined && coversName(grant, entry.Name))
+      .map(({ ARN, Name }) => ({ ARN, Name }))
     return c.json(toWire({ SecretList, NextToken: page.NextToken }) as object)
   })
 
@@ -314,9 +318,10 @@ export async function readSecret(
       : found.source
   log.cache = outcome
   if (outcome === 'upstream') log.upstreamMs = state.now() - started
-  c.header('X-Edge-Secrets-Cache', outcome)
-  // The upstream's own answer decides: an ARN that stood for two names, or any surprise.
+  // The upstream's own answer decides: an ARN that stood for two names, or any surprise. Only
+  // then is the cache outcome told, so a refusal says nothing of the cache.
   requireCoveredName(grant, found.value.Name)
+  c.header('X-Edge-Secrets-Cache', outcome)
   return found.value
 }
 
@@ -399,6 +404,22 @@ export function queryOf(c: Context<AppEnv>, allowed: readonly string[]): Record<
     query[key] = value
   }
   return query
+}
+
+// The name prefixes a list asks Secrets Manager for: the grant's patterns, narrowed by the
+// caller's prefix, so that a page holds names the grant may show (and says nothing of how many
+// others there are). `undefined` when there are more than a filter takes (10): the caller's
+// prefix alone, and the answer is filtered here.
+function listPrefixes(grant: Grant, prefix: string | undefined): string[] | undefined {
+  const values = new Set<string>()
+  for (const pattern of grant.secrets) {
+    const wildcard = pattern.endsWith('/*')
+    const start = wildcard ? pattern.slice(0, -1) : pattern
+    if (prefix === undefined || start.startsWith(prefix)) values.add(start)
+    else if (wildcard && prefix.startsWith(start)) values.add(prefix)
+  }
+  if (values.size <= MAX_FILTER_VALUES) return [...values]
+  return prefix === undefined ? undefined : [prefix]
 }
 
 function booleanParam(name: string, value: string): boolean {
