@@ -67,4 +67,33 @@ describe('SecretCache', () => {
       })
     })
   })
+
+  describe('memory tier order', () => {
+    it('keeps least-recently-used order through repeated hits of the newest entry', async () => {
+      const { upstream, cache } = setupCache({ maxEntries: 2 })
+      for (const id of ['a', 'b', 'c']) upstream.set(id, secretValue(id, id))
+      await cache.getSecretString('a')
+      await cache.getSecretString('b')
+      await cache.getSecretString('b') // the newest: nothing moves
+      await cache.getSecretString('a') // now a is the newest, b the oldest
+      await cache.getSecretString('c') // evicts b
+      upstream.calls.length = 0
+      await cache.getSecretString('a')
+      expect(upstream.calls).toHaveLength(0)
+      await cache.getSecretString('b')
+      expect(upstream.calls.map((call) => call.SecretId)).toEqual(['b'])
+    })
+
+    it('answers reads of another stage with their own entries, though default keys are reused', async () => {
+      const { upstream, cache } = setupCache()
+      upstream.set('app/db', secretValue('app/db', 'current'))
+      upstream.set('app/db@AWSPREVIOUS', secretValue('app/db', 'previous'))
+      expect(await cache.getSecretString('app/db')).toBe('current')
+      expect(await cache.getSecretString('app/db', { VersionStage: 'AWSPREVIOUS' })).toBe(
+        'previous'
+      )
+      expect(await cache.getSecretString('app/db')).toBe('current')
+      expect(upstream.calls).toHaveLength(2)
+    })
+  })
 })
