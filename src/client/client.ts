@@ -1,21 +1,7 @@
-import { AwsClient } from 'aws4fetch'
-import { resolveEndpoint } from './endpoint.js'
-import { isSecretsManagerError, parseErrorResponse, SecretsManagerError } from './errors.js'
-import { Latch, TIMED_OUT } from './latch.js'
-import {
-  backoffMs,
-  CLOCK_SKEW_CODES,
-  clampRetryAfterMs,
-  RetryQuota,
-  retryAfterHintMs,
-  retryKind,
-  sleep,
-  untilAborted,
-} from './retry.js'
-import { decodeResponse, encodeRequest } from './serde.js'
+import { isSecretsManagerError, SecretsManagerError } from './errors.js'
+import { encodeRequest } from './serde.js'
+import { createTransport, type Transport } from './transport.js'
 import type {
-  AwsCredentials,
-  AwsCredentialsProvider,
   BatchGetSecretValueRequest,
   BatchGetSecretValueResponse,
   CreateSecretRequest,
@@ -45,38 +31,6 @@ import type {
   WriteSecretResult,
 } from './types.js'
 
-const DEFAULT_OPTIONS = {
-  useFipsEndpoint: false,
-  maxAttempts: 3,
-  timeoutMs: 10_000,
-  // Read at call time, like `fetch`, so a clock or random source installed later is used.
-  now: () => Date.now(),
-  random: () => Math.random(),
-} satisfies Partial<SecretsManagerClientOptions>
-
-const CONTENT_TYPE = 'application/x-amz-json-1.1'
-// Ask the provider again this long before the credentials expire.
-const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000
-// A response Date this far from our clock means our clock is off (the SDKs use 5 minutes; the
-// service rejects signatures more than 15 minutes off).
-const CLOCK_SKEW_THRESHOLD_MS = 5 * 60_000
-
-// One aws4fetch signer per credentials value, so the signing key is derived once per day.
-interface Signer {
-  credentials: AwsCredentials
-  aws: AwsClient
-}
-
-// A shared credential refresh: its promise for the caller that started it, and its outcome for
-// the callers that join it (see Latch: they must not await another request's promise).
-interface Refresh {
-  promise: Promise<Signer>
-  outcome: Latch<{ signer: Signer } | { error: unknown }>
-}
-
-// The outcome of one attempt: a complete response, or a failure without one.
-type Exchange = { response: Response; body: string } | { error: SecretsManagerError }
-
 /**
  * A Secrets Manager client over `fetch`, for Workers, Deno, Bun, Node 20+ and browsers. Every
  * call is a signed awsJson1_1 POST with one retry loop (the SDKs' standard mode). Inputs and
@@ -103,16 +57,8 @@ export class SecretsManagerClient {
    * read's call gives up after this long.
    */
   readonly timeoutMs: number
-  readonly #credentials: AwsCredentials | AwsCredentialsProvider
-  readonly #maxAttempts: number
-  readonly #timeoutMs: number
-  readonly #fetch: typeof fetch | undefined
-  readonly #now: () => number
-  readonly #random: () => number
-  readonly #quota = new RetryQuota()
-  #signer: Signer | undefined
-  #refreshing: Refresh | undefined
-  #clockOffsetMs = 0
+  // Signing, retries, time limits, credentials and the clock, shared with createSecretReader.
+  readonly #transport: Transport
 
   /**
    * @param options Region, credentials and optional endpoint, retry and seam settings.
@@ -124,29 +70,10 @@ export class SecretsManagerClient {
    * ```
    */
   constructor(options: SecretsManagerClientOptions) {
-    if (options?.region == null) throw new TypeError('region is a required option')
-    if (options.credentials == null) throw new TypeError('credentials is a required option')
-    const merged = { ...DEFAULT_OPTIONS, ...options }
-    const { credentials, maxAttempts, timeoutMs, now, random } = merged
-    if (typeof credentials !== 'function') {
-      if (credentials.accessKeyId == null) throw new TypeError('accessKeyId is a required option')
-      if (credentials.secretAccessKey == null) {
-        throw new TypeError('secretAccessKey is a required option')
-      }
-    }
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new TypeError('maxAttempts must be an integer of at least 1')
-    }
-    if (!(timeoutMs >= 0)) throw new TypeError('timeoutMs must be 0 or more')
-    this.region = merged.region
-    this.endpoint = resolveEndpoint(merged)
-    this.#credentials = credentials
-    this.#maxAttempts = maxAttempts
-    this.#timeoutMs = timeoutMs
-    this.timeoutMs = timeoutMs
-    this.#fetch = merged.fetch
-    this.#now = now
-    this.#random = random
+    this.#transport = createTransport(options)
+    this.region = this.#transport.region
+    this.endpoint = this.#transport.endpoint
+    this.timeoutMs = this.#transport.timeoutMs
   }
 
   /**
@@ -520,225 +447,10 @@ export class SecretsManagerClient {
     })
   }
 
-  // The one retry loop (SDK standard mode): sign, send, classify, back off, repeat.
+  // Every operation: check the input, then the transport's one retry loop.
   async #send<T>(target: Operation, input: object, opts: RequestOptions = {}): Promise<T> {
-    const { signal } = opts
-    signal?.throwIfAborted()
-    const body = encodeRequest(target, input)
-    let lastRetryCost: number | undefined
-    let clockCorrected = false
-    for (let attempt = 1; ; attempt++) {
-      const aws = await this.#currentSigner(target, signal)
-      const signedOffsetMs = this.#clockOffsetMs
-      const exchange = await this.#attempt(target, aws, body, this.#now() + signedOffsetMs, signal)
-      const headers = 'response' in exchange ? exchange.response.headers : undefined
-      // Every response corrects the clock, a success or the last attempt's error too, so the
-      // next call is signed right even with maxAttempts 1.
-      if (headers !== undefined) this.#learnClock(headers)
-      if ('response' in exchange && exchange.response.ok) {
-        this.#quota.release(lastRetryCost)
-        return decodeResponse(target, exchange.response, exchange.body) as T
-      }
-      const error =
-        'error' in exchange
-          ? exchange.error
-          : parseErrorResponse(target, exchange.response, exchange.body)
-      // The last attempt never takes from the quota: there is no retry to pay for.
-      if (attempt >= this.#maxAttempts) throw error
-      if (
-        !clockCorrected &&
-        CLOCK_SKEW_CODES.has(error.code) &&
-        this.#clockOffsetMs !== signedOffsetMs
-      ) {
-        // Signed with a clock since found to be off (by this response or a concurrent call's):
-        // re-sign with the corrected time at once, once per call.
-        clockCorrected = true
-        continue
-      }
-      const kind = retryKind(error)
-      if (kind === undefined) throw error
-      const cost = this.#quota.acquire(kind)
-      if (cost === undefined) throw error
-      lastRetryCost = cost
-      const computedMs = backoffMs(attempt - 1, kind, this.#random)
-      const hintMs = headers && retryAfterHintMs(headers, this.#clock())
-      await sleep(clampRetryAfterMs(computedMs, hintMs), signal)
-    }
-  }
-
-  // One signed request with its own time limit. Returns a failure instead of throwing it, except
-  // the caller's abort, which ends the call.
-  async #attempt(
-    target: Operation,
-    aws: AwsClient,
-    body: string,
-    signingTimeMs: number,
-    signal: AbortSignal | undefined
-  ): Promise<Exchange> {
-    signal?.throwIfAborted()
-    const signed = await aws.sign(this.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
-      body,
-      aws: { service: 'secretsmanager', region: this.region, datetime: amzDate(signingTimeMs) },
-    })
-    // The caller may have aborted while we signed: then send nothing.
-    signal?.throwIfAborted()
-    const controller = new AbortController()
-    const onAbort = () => controller.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    let timeout: SecretsManagerError | undefined
-    const timer =
-      this.#timeoutMs > 0
-        ? setTimeout(() => {
-            timeout = new SecretsManagerError({
-              operation: target,
-              code: 'TimeoutError',
-              detail: `no response within ${this.#timeoutMs} ms`,
-            })
-            controller.abort(timeout)
-          }, this.#timeoutMs)
-        : undefined
-    // Read at call time, and called unbound: browsers reject fetch called on another `this`.
-    const fetchImpl = this.#fetch ?? globalThis.fetch
-    try {
-      const init = { method: 'POST', headers: signed.headers, body, signal: controller.signal }
-      const response = await untilAborted(fetchImpl(signed.url, init), controller.signal)
-      // Decoded by hand: workerd warns on .text() for a non-text type like x-amz-json-1.1.
-      const bytes = await untilAborted(response.arrayBuffer(), controller.signal)
-      return { response, body: new TextDecoder().decode(bytes) }
-    } catch (e) {
-      if (signal?.aborted) throw signal.reason
-      if (timeout !== undefined) return { error: timeout }
-      // Any other rejection is a network failure: TypeError in browsers, workerd, Deno and
-      // Node; other errors in Bun and custom fetch functions. Its message stays out of ours and
-      // out of `cause` (a custom fetch may quote the request, i.e. the secret): only its class
-      // and error code are kept.
-      const cause = fetchFailure(e)
-      const error = new SecretsManagerError({
-        operation: target,
-        code: 'NetworkError',
-        detail: `fetch failed (${cause.name})`,
-        cause,
-      })
-      return { error }
-    } finally {
-      if (timer !== undefined) clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    }
-  }
-
-  // Credentials are resolved lazily and refreshed ahead of expiry; concurrent callers share one
-  // refresh. A caller's abort ends only its own wait: the refresh goes on for the others.
-  //
-  // In workerd a promise created while serving one request never settles for another once the
-  // first has completed or been cancelled. So a caller that joins a refresh another call started
-  // waits only a bounded time (timeoutMs, or its default when 0), then asks the provider itself,
-  // and its refresh replaces the stuck one for later callers. The caller that started a refresh
-  // keeps awaiting it, which also keeps it alive for the callers that joined.
-  async #currentSigner(target: Operation, signal: AbortSignal | undefined): Promise<AwsClient> {
-    const current = this.#signer
-    if (
-      current !== undefined &&
-      !this.#expiresWithin(current.credentials, CREDENTIALS_REFRESH_MARGIN_MS)
-    ) {
-      return current.aws
-    }
-    const shared = this.#refreshing
-    if (shared !== undefined) {
-      const waitMs = this.#timeoutMs || DEFAULT_OPTIONS.timeoutMs
-      const joined = await shared.outcome.wait(waitMs, signal)
-      if (joined !== TIMED_OUT) {
-        if ('signer' in joined) return joined.signer.aws
-        throw joined.error
-      }
-    }
-    return (await untilAborted(this.#startRefresh(target, shared).promise, signal)).aws
-  }
-
-  // Starts a refresh and shares it, unless another one replaced `stale` meanwhile.
-  #startRefresh(target: Operation, stale: Refresh | undefined): Refresh {
-    const outcome: Refresh['outcome'] = new Latch()
-    const refresh: Refresh = {
-      outcome,
-      promise: this.#refresh(target)
-        .then(
-          (signer) => {
-            outcome.settle({ signer })
-            return signer
-          },
-          (error: unknown) => {
-            outcome.settle({ error })
-            throw error
-          }
-        )
-        .finally(() => {
-          if (this.#refreshing === refresh) this.#refreshing = undefined
-        }),
-    }
-    if (this.#refreshing === stale) this.#refreshing = refresh
-    return refresh
-  }
-
-  async #refresh(target: Operation): Promise<Signer> {
-    const previous = this.#signer
-    const source = this.#credentials
-    let credentials: AwsCredentials
-    try {
-      credentials = typeof source === 'function' ? await source() : source
-      if (credentials?.accessKeyId == null || credentials.secretAccessKey == null) {
-        throw new TypeError('the credentials provider returned no accessKeyId or secretAccessKey')
-      }
-    } catch (e) {
-      // Credentials that have not expired yet still work; ask again on the next call.
-      if (previous !== undefined && !this.#expiresWithin(previous.credentials, 0)) return previous
-      throw new SecretsManagerError({
-        operation: target,
-        code: 'CredentialsProviderError',
-        detail: 'could not get credentials',
-        retryable: false,
-        cause: e,
-      })
-    }
-    const { accessKeyId, secretAccessKey, sessionToken } = credentials
-    const unchanged =
-      previous !== undefined &&
-      previous.credentials.accessKeyId === accessKeyId &&
-      previous.credentials.secretAccessKey === secretAccessKey &&
-      previous.credentials.sessionToken === sessionToken
-    const aws = unchanged
-      ? previous.aws
-      : new AwsClient({
-          accessKeyId,
-          secretAccessKey,
-          ...(sessionToken ? { sessionToken } : {}),
-          // No service or region here: every sign() call passes both, and those win.
-          retries: 0,
-        })
-    this.#signer = { credentials, aws }
-    return this.#signer
-  }
-
-  #expiresWithin(credentials: AwsCredentials, marginMs: number): boolean {
-    const expiration = credentials.expiration
-    if (expiration == null) return false
-    return this.#clock() >= new Date(expiration).getTime() - marginMs
-  }
-
-  // When a response's Date is far from our corrected clock, adopt the server's time, as the JS
-  // SDK v3 does with getUpdatedSystemClockOffset after every response. Small differences
-  // (latency, the header's whole seconds) are ignored.
-  // https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html
-  #learnClock(headers: Headers): void {
-    const serverMs = Date.parse(headers.get('date') ?? '')
-    if (Number.isNaN(serverMs)) return
-    if (Math.abs(serverMs - this.#clock()) < CLOCK_SKEW_THRESHOLD_MS) return
-    this.#clockOffsetMs = serverMs - this.#now()
-  }
-
-  // Our best guess of the service's time.
-  #clock(): number {
-    return this.#now() + this.#clockOffsetMs
+    opts.signal?.throwIfAborted()
+    return this.#transport.send(target, encodeRequest(target, input), opts)
   }
 }
 
@@ -756,31 +468,4 @@ function withClientRequestToken<T extends { ClientRequestToken?: string | undefi
 
 function versionInput(SecretId: string, opts: GetSecretOptions): GetSecretValueRequest {
   return { SecretId, VersionId: opts.VersionId, VersionStage: opts.VersionStage }
-}
-
-// SigV4 basic-format timestamp: 20261123T120000Z.
-function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
-}
-
-// What a NetworkError keeps of a fetch rejection: its class (`TypeError`, or the `name` of a
-// DOMException) and its error code (`ECONNRESET`; Node's fetch puts it on `cause`), never its
-// message. Only identifier-like strings are kept, so nothing quoted can slip through.
-function fetchFailure(value: unknown): { name: string; code?: string } {
-  const e = value as {
-    name?: unknown
-    code?: unknown
-    cause?: { code?: unknown }
-    constructor?: { name?: unknown }
-  } | null
-  // A plain Error's name says less than its class (`class BunFetchError extends Error {}`).
-  const named = identifier(e?.name)
-  const name =
-    (named === 'Error' ? undefined : named) ?? identifier(e?.constructor?.name) ?? typeof value
-  const code = identifier(e?.code) ?? identifier(e?.cause?.code)
-  return code === undefined ? { name } : { name, code }
-}
-
-function identifier(value: unknown): string | undefined {
-  return typeof value === 'string' && /^[A-Za-z_][\w.-]{0,63}$/.test(value) ? value : undefined
 }

@@ -1,5 +1,5 @@
 // The retry policy of the AWS SDKs' "standard" mode, as small pure functions plus the retry
-// quota. The single retry loop that uses them is `SecretsManagerClient#send`.
+// quota. The single retry loop that uses them is `send` in transport.ts.
 // https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html
 
 /** Backoff base for retries after a transient error. */
