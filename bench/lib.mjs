@@ -74,6 +74,20 @@ export function rowsFrom(section, samples, { unit, floor, goals = {}, notes = {}
   })
 }
 
+/**
+ * The esbuild options of test/support/workerd-bundle.ts (a TypeScript file Node 20 cannot import):
+ * a workerd bundle as wrangler makes one. Spread it and add `entryPoints` or `stdin`.
+ */
+export const WORKERD_BUILD_OPTIONS = Object.freeze({
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  conditions: ['workerd', 'worker', 'browser'],
+  mainFields: ['module', 'main'],
+  write: false,
+  logLevel: 'silent',
+})
+
 /** Times `fn` (sync or async) over `iterations` calls; returns microseconds per call. */
 export async function perCallMicros(fn, iterations) {
   const start = performance.now()
