@@ -97,17 +97,17 @@ export function createSecretsApp(options: SecretsAppOptions = {}): Hono<AppEnv> 
     state.log(log)
   })
 
-  app.use(
-    '*',
-    cors({
-      origin: (origin, c: Context<AppEnv>) =>
-        allowedOrigins(state, c).includes(origin) ? origin : null,
-      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowHeaders: ['Authorization', 'Content-Type', 'X-Aws-Parameters-Secrets-Token'],
-      exposeHeaders: ['Retry-After', 'X-Request-Id', 'X-Edge-Secrets-Cache'],
-      maxAge: 600,
-    })
-  )
+  // Only requests with an Origin are CORS requests (a preflight always has one). Hono's cors
+  // builds and rebuilds the response even without one: a quarter of a cached read's CPU.
+  const corsHeaders = cors({
+    origin: (origin, c: Context<AppEnv>) =>
+      allowedOrigins(state, c).includes(origin) ? origin : null,
+    allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowHeaders: ['Authorization', 'Content-Type', 'X-Aws-Parameters-Secrets-Token'],
+    exposeHeaders: ['Retry-After', 'X-Request-Id', 'X-Edge-Secrets-Cache'],
+    maxAge: 600,
+  })
+  app.use('*', (c, next) => (c.req.header('origin') === undefined ? next() : corsHeaders(c, next)))
 
   // The Agent's health check: no token, as the Agent.
   app.get('/ping', (c) => c.text('healthy'))
