@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { interleave, perCallMicros, rowsFrom, stats } from './lib.mjs'
+import { interleave, perCallMicros, rowsFrom, stats, WORKERD_BUILD_OPTIONS } from './lib.mjs'
 
 const SECRET_ID = 'bench/cache/db'
 const SECRET_STRING = JSON.stringify({
@@ -235,13 +235,7 @@ export default {
 
 async function workerdRows(root, rounds) {
   const bundled = await build({
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    write: false,
-    logLevel: 'silent',
+    ...WORKERD_BUILD_OPTIONS,
     stdin: { contents: WORKER, resolveDir: root, loader: 'ts' },
   })
   const mf = new Miniflare({

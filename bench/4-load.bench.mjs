@@ -18,7 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
-import { interleave, rowsFrom, stats } from './lib.mjs'
+import { interleave, rowsFrom, stats, WORKERD_BUILD_OPTIONS } from './lib.mjs'
 
 const SECTION = 'Worker under load'
 const CONNECTIONS = 16
@@ -34,16 +34,7 @@ const NO_LIMIT = { simple: { limit: 1_000_000_000, period: 10 } }
 const WORKER = 'worker: GET /v1/secrets/{id} (memory hit, log on)'
 const FLOOR = 'floor: Hono route, same JSON'
 
-// The options of test/support/workerd-bundle.ts.
-const BUILD = {
-  bundle: true,
-  format: 'esm',
-  platform: 'neutral',
-  conditions: ['workerd', 'worker', 'browser'],
-  mainFields: ['module', 'main'],
-  write: false,
-  logLevel: 'silent',
-}
+const BUILD = WORKERD_BUILD_OPTIONS
 
 async function bundle(contents, resolveDir) {
   const result = await build({ ...BUILD, stdin: { contents, resolveDir, loader: 'ts' } })

@@ -2,7 +2,8 @@
 // that routes the Secrets Manager endpoint to the emulator's fetch handler.
 import { type HttpHandler, HttpResponse, http } from 'msw'
 import { setupServer } from 'msw/node'
-import { afterAll, afterEach, beforeAll } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest'
+import { createEmulator } from '../../src/emulator/index.js'
 
 /** The region the tests use. */
 export const REGION = 'us-east-1'
@@ -55,4 +56,31 @@ export function emulatorHandler(emulator: FetchHandler, endpoint: string = ENDPO
       throw e
     }
   })
+}
+
+/**
+ * The emulator behind msw for a client test file, verifying every signature with
+ * {@link CREDENTIALS}, and the requests that reached it: their operation and headers, cleared
+ * before each test. Faults and fake timers are cleared after each test.
+ *
+ * @returns The emulator, the server, and the `targets` and `received` lists.
+ */
+export function setupEmulatorServer() {
+  const emulator = createEmulator({ credentials: [CREDENTIALS] })
+  const server = setupMockServer(emulatorHandler(emulator))
+  const targets: string[] = []
+  const received: Headers[] = []
+  server.events.on('request:start', ({ request }) => {
+    targets.push(request.headers.get('x-amz-target')?.replace('secretsmanager.', '') ?? '')
+    received.push(request.headers)
+  })
+  beforeEach(() => {
+    targets.length = 0
+    received.length = 0
+  })
+  afterEach(() => {
+    emulator.clearFaults()
+    vi.useRealTimers()
+  })
+  return { emulator, server, targets, received }
 }

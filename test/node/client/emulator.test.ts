@@ -1,32 +1,12 @@
 import fc from 'fast-check'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { isSecretsManagerError } from '../../../src/client/index.js'
 import { createEmulator } from '../../../src/emulator/index.js'
 import { rejection, testClient } from '../../mocks/client.js'
 import { until, useFakeTimers } from '../../mocks/clock.js'
-import { CREDENTIALS, emulatorHandler, setupMockServer } from '../../mocks/server.js'
+import { CREDENTIALS, emulatorHandler, setupEmulatorServer } from '../../mocks/server.js'
 
-// The emulator verifies every signature with this key pair.
-const emulator = createEmulator({ credentials: [CREDENTIALS] })
-const server = setupMockServer(emulatorHandler(emulator))
-
-// The operations that reached the emulator, in order, and the headers they arrived with.
-const targets: string[] = []
-const received: Headers[] = []
-server.events.on('request:start', ({ request }) => {
-  targets.push(request.headers.get('x-amz-target')?.replace('secretsmanager.', '') ?? '')
-  received.push(request.headers)
-})
-
-beforeEach(() => {
-  targets.length = 0
-  received.length = 0
-})
-
-afterEach(() => {
-  emulator.clearFaults()
-  vi.useRealTimers()
-})
+const { emulator, server, targets, received } = setupEmulatorServer()
 
 let counter = 0
 // Storage is shared by the whole file: every test uses its own names.

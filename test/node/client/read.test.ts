@@ -1,43 +1,16 @@
 import { HttpResponse, http } from 'msw'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SecretCache } from '../../../src/cache/index.js'
 import {
   createSecretReader,
   isSecretsManagerError,
   type SecretsManagerClientOptions,
 } from '../../../src/client/index.js'
-import { createEmulator } from '../../../src/emulator/index.js'
 import { rejection, testClient } from '../../mocks/client.js'
 import { until, useFakeTimers } from '../../mocks/clock.js'
-import {
-  CREDENTIALS,
-  ENDPOINT,
-  emulatorHandler,
-  REGION,
-  setupMockServer,
-} from '../../mocks/server.js'
+import { CREDENTIALS, ENDPOINT, REGION, setupEmulatorServer } from '../../mocks/server.js'
 
-// The emulator verifies every signature with this key pair.
-const emulator = createEmulator({ credentials: [CREDENTIALS] })
-const server = setupMockServer(emulatorHandler(emulator))
-
-// The requests that reached the endpoint, in order: their operation and headers.
-const targets: string[] = []
-const received: Headers[] = []
-server.events.on('request:start', ({ request }) => {
-  targets.push(request.headers.get('x-amz-target')?.replace('secretsmanager.', '') ?? '')
-  received.push(request.headers)
-})
-
-beforeEach(() => {
-  targets.length = 0
-  received.length = 0
-})
-
-afterEach(() => {
-  emulator.clearFaults()
-  vi.useRealTimers()
-})
+const { emulator, server, targets, received } = setupEmulatorServer()
 
 let counter = 0
 // Storage is shared by the whole file: every test uses its own names.
