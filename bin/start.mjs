@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url'
 // The development grant's token (config/grants.dev.json holds only its SHA-256). It reads and
 // writes demo/* on the local emulator, and the production entry refuses it.
 const DEV_TOKEN = 'esk_dev_edge_secrets_local_only_not_a_secret'
+// Derived from wrangler.dev.toml's development ACCESS_KEY_MASTER; no secret either.
+const DEV_KEY_ID = 'ESKA01DEVELOPMENTLOCAL'
+const DEV_SECRET_KEY = 'R1THffxffpOk631PvVrLt/kpyCgkEI741S7vol5F'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -39,6 +42,7 @@ console.log(
 `
     : `edge-secrets worker (development) on http://${ip}:${port}, backed by the embedded emulator
   token:   ${DEV_TOKEN}   (grant "development": demo/*, every action)
+  AWS key: ${DEV_KEY_ID} / ${DEV_SECRET_KEY}   (the same grant, for any AWS SDK on POST /)
   try:     curl -s -H "Authorization: Bearer ${DEV_TOKEN}" http://${ip}:${port}/v1/secrets?prefix=demo/
 `
 )

@@ -1,8 +1,8 @@
+import { type CredentialsOption, verifySigV4 } from '../protocol/sigv4.js'
 import { AwsServiceError } from './errors.js'
 import { createLock } from './lock.js'
 import { EmulatorMemoryStore } from './memory-store.js'
 import { OPERATIONS, type Output } from './operations.js'
-import { type CredentialsOption, verifySigV4 } from './sigv4.js'
 import type { EmulatorStore } from './types.js'
 import type { Input } from './validate.js'
 

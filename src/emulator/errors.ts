@@ -1,22 +1,6 @@
-/**
- * The emulator's one error type: everything the handler refuses becomes an AWS-style JSON error
- * (`{"__type","message"}` with `x-amzn-ErrorType`), never an exception that escapes as a 500 page.
- */
-export class AwsServiceError extends Error {
-  override readonly name = 'AwsServiceError'
-  /**
-   * @param type The bare error type, sent as `__type` and `x-amzn-ErrorType`.
-   * @param message Human text. Never include a secret value.
-   * @param status HTTP status. Secrets Manager sends its modeled client errors as 400.
-   */
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400
-  ) {
-    super(message)
-  }
-}
+import { AwsServiceError } from '../protocol/errors.js'
+
+export { AwsServiceError }
 
 export const invalidParameter = (message: string) =>
   new AwsServiceError('InvalidParameterException', message)

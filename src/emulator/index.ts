@@ -5,10 +5,14 @@
  *
  * @module
  */
+
+export type {
+  CredentialsOption,
+  SigV4Credential as EmulatorCredential,
+} from '../protocol/sigv4.js'
 export type { Emulator, EmulatorOptions, Fault } from './emulator.js'
 export { createEmulator } from './emulator.js'
 export { AwsServiceError } from './errors.js'
 export { EmulatorKvStore, type KvNamespaceLike } from './kv-store.js'
 export { EmulatorMemoryStore } from './memory-store.js'
-export type { CredentialsOption, EmulatorCredential } from './sigv4.js'
 export type { EmulatorStore, StoredSecret, StoredTag, StoredVersion } from './types.js'

@@ -6,6 +6,7 @@ import { requireGrant } from './access.js'
 import type { AppEnv, RequestLog } from './env.js'
 import { WorkerError, type WorkerErrorCode } from './errors.js'
 import { agentRoutes } from './routes/agent.js'
+import { awsRoutes } from './routes/aws.js'
 import { secretsRoutes } from './routes/secrets.js'
 import { type SecretsAppOptions, WorkerState } from './state.js'
 
@@ -103,14 +104,36 @@ export function createSecretsApp(options: SecretsAppOptions = {}): Hono<AppEnv> 
     origin: (origin, c: Context<AppEnv>) =>
       allowedOrigins(state, c).includes(origin) ? origin : null,
     allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowHeaders: ['Authorization', 'Content-Type', 'X-Aws-Parameters-Secrets-Token'],
-    exposeHeaders: ['Retry-After', 'X-Request-Id', 'X-Edge-Secrets-Cache'],
+    // The REST routes' headers, then those the AWS SDKs send to `POST /` from a browser.
+    allowHeaders: [
+      'Authorization',
+      'Content-Type',
+      'X-Aws-Parameters-Secrets-Token',
+      'X-Amz-Target',
+      'X-Amz-Date',
+      'X-Amz-Content-Sha256',
+      'X-Amz-Security-Token',
+      'X-Amz-User-Agent',
+      'Amz-Sdk-Invocation-Id',
+      'Amz-Sdk-Request',
+    ],
+    exposeHeaders: [
+      'Retry-After',
+      'X-Request-Id',
+      'X-Edge-Secrets-Cache',
+      'x-amzn-RequestId',
+      'x-amzn-ErrorType',
+      'Date',
+    ],
     maxAge: 600,
   })
   app.use('*', (c, next) => (c.req.header('origin') === undefined ? next() : corsHeaders(c, next)))
 
   // The Agent's health check: no token, as the Agent.
   app.get('/ping', (c) => c.text('healthy'))
+
+  // The AWS wire protocol (SigV4 with worker-issued keys), for any AWS SDK or the CLI.
+  app.route('/', awsRoutes(state))
 
   app.use('/v1/*', requireGrant(state))
   app.use('/secretsmanager/*', requireGrant(state))

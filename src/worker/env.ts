@@ -31,6 +31,11 @@ export interface WorkerBindings {
   CACHE_ENCRYPTION_KEY?: string
   /** Secret: the grant list as JSON. When set, it replaces the bundled grants. */
   GRANTS?: string
+  /**
+   * Secret: the master keys that worker-issued AWS keys are derived from, `version:base64 of 32
+   * bytes`, comma-separated while a new version is introduced. Without it, `POST /` accepts no key.
+   */
+  ACCESS_KEY_MASTER?: string
   /** Origins allowed by CORS, comma-separated (`chrome-extension://<id>`). None by default. */
   CORS_ORIGINS?: string
   /** The shared, encrypted cache tier. */
@@ -68,6 +73,10 @@ export interface RequestLog {
   path: string
   status?: number
   grant?: string
+  /** The worker-issued access key id of an AWS-protocol request. */
+  accessKeyId?: string
+  /** The AWS operation (`X-Amz-Target`) of an AWS-protocol request. */
+  operation?: string
   action?: string
   /** The secret id (or ids, for a batch) the request named. */
   secretId?: string | string[]

@@ -1,23 +1,31 @@
+import { isAccessKeyId } from './keys.js'
 import { isCanonicalName } from './secret-id.js'
 
 /** What a grant may do. */
 export type GrantAction = 'read' | 'write' | 'delete' | 'list' | 'random-password'
 
 /**
- * One caller's access: the hashes of its bearer tokens, its actions and the secrets they apply
- * to. Holds no secret, so the grant list may be bundled with the worker.
+ * One caller's access: its credentials (the hashes of its bearer tokens, the ids of its
+ * worker-issued AWS keys, or both), its actions and the secrets they apply to. Holds no secret,
+ * so the grant list may be bundled with the worker.
  *
  * @example
  * ```json
- * { "name": "ci-deploy", "tokenSha256": ["9f86d0…"], "actions": ["read"],
- *   "secrets": ["prod/app/*", "prod/shared/db"], "expiresAt": "2027-01-01T00:00:00Z" }
+ * { "name": "ci-deploy", "tokenSha256": ["9f86d0…"], "accessKeyIds": ["ESKA01…"],
+ *   "actions": ["read"], "secrets": ["prod/app/*", "prod/shared/db"],
+ *   "expiresAt": "2027-01-01T00:00:00Z" }
  * ```
  */
 export interface Grant {
   /** Unique: the rate limits' key, and what the log line names. */
   name: string
-  /** Lowercase hex SHA-256 of each token; two while a token is rotated. */
-  tokenSha256: string[]
+  /** Lowercase hex SHA-256 of each bearer token; two while a token is rotated. */
+  tokenSha256?: string[]
+  /**
+   * Worker-issued AWS access key ids (`ESKA…`), for the AWS wire protocol on `POST /`. Their
+   * secrets are derived from `ACCESS_KEY_MASTER`, never stored.
+   */
+  accessKeyIds?: string[]
   actions: GrantAction[]
   /** Exact names, or `prefix/*` for every name under `prefix/` at any depth. */
   secrets: string[]
@@ -30,6 +38,8 @@ export interface GrantSet {
   grants: readonly Grant[]
   // Every token hash, decoded once, with the grant it belongs to.
   hashes: readonly { bytes: Uint8Array; grant: Grant }[]
+  /** The grant of each worker-issued access key id. */
+  keyIds: ReadonlyMap<string, Grant>
 }
 
 /** The prefix of every token, so that secret scanners can spot a leaked one. */
@@ -42,7 +52,14 @@ export const GRANT_ACTIONS: readonly GrantAction[] = [
   'list',
   'random-password',
 ]
-const GRANT_MEMBERS = new Set(['name', 'tokenSha256', 'actions', 'secrets', 'expiresAt'])
+const GRANT_MEMBERS = new Set([
+  'name',
+  'tokenSha256',
+  'accessKeyIds',
+  'actions',
+  'secrets',
+  'expiresAt',
+])
 const SHA256_HEX = /^[0-9a-f]{64}$/
 // An ISO 8601 date, or date and time with a zone (what `new Date().toISOString()` writes).
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/
@@ -72,18 +89,23 @@ export function parseGrants(config: unknown): GrantSet {
   const seen = new Set<string>()
   const grants: Grant[] = []
   const hashes: { bytes: Uint8Array; grant: Grant }[] = []
+  const keyIds = new Map<string, Grant>()
   for (const [i, raw] of value.entries()) {
     const grant = checkGrant(raw, `grants[${i}]`)
     if (names.has(grant.name)) throw new TypeError(`grant name "${grant.name}" is repeated`)
     names.add(grant.name)
-    for (const hash of grant.tokenSha256) {
+    for (const hash of grant.tokenSha256 ?? []) {
       if (seen.has(hash)) throw new TypeError(`a token hash of grant "${grant.name}" is repeated`)
       seen.add(hash)
       hashes.push({ bytes: fromHex(hash), grant })
     }
+    for (const id of grant.accessKeyIds ?? []) {
+      if (keyIds.has(id)) throw new TypeError(`access key id ${id} is repeated`)
+      keyIds.set(id, grant)
+    }
     grants.push(grant)
   }
-  return { grants, hashes }
+  return { grants, hashes, keyIds }
 }
 
 /**
@@ -162,17 +184,34 @@ function checkGrant(raw: unknown, where: string): Grant {
   for (const key of Object.keys(record)) {
     if (!GRANT_MEMBERS.has(key)) throw new TypeError(`${where} has an unknown member "${key}"`)
   }
-  const { name, tokenSha256, actions, secrets, expiresAt } = record
+  const { name, tokenSha256, accessKeyIds, actions, secrets, expiresAt } = record
   if (typeof name !== 'string' || !/^[A-Za-z0-9._@:-]{1,128}$/.test(name)) {
     throw new TypeError(`${where}.name must be 1-128 characters of A-Z a-z 0-9 . _ @ : -`)
   }
   const at = `grant "${name}"`
-  if (!isStringArray(tokenSha256) || tokenSha256.length === 0) {
-    throw new TypeError(`${at}: tokenSha256 must be a non-empty array of hashes`)
+  if (tokenSha256 === undefined && accessKeyIds === undefined) {
+    throw new TypeError(`${at}: needs tokenSha256, accessKeyIds or both`)
   }
-  for (const hash of tokenSha256) {
-    if (!SHA256_HEX.test(hash)) {
-      throw new TypeError(`${at}: tokenSha256 entries must be 64 lowercase hex digits`)
+  if (tokenSha256 !== undefined) {
+    if (!isStringArray(tokenSha256) || tokenSha256.length === 0) {
+      throw new TypeError(`${at}: tokenSha256 must be a non-empty array of hashes`)
+    }
+    for (const hash of tokenSha256) {
+      if (!SHA256_HEX.test(hash)) {
+        throw new TypeError(`${at}: tokenSha256 entries must be 64 lowercase hex digits`)
+      }
+    }
+  }
+  if (accessKeyIds !== undefined) {
+    if (!isStringArray(accessKeyIds) || accessKeyIds.length === 0) {
+      throw new TypeError(`${at}: accessKeyIds must be a non-empty array of key ids`)
+    }
+    for (const id of accessKeyIds) {
+      if (!isAccessKeyId(id)) {
+        throw new TypeError(
+          `${at}: accessKeyIds entries must be worker-issued key ids (ESKA, 2 digits, 16 of A-Z 2-7)`
+        )
+      }
     }
   }
   if (!isStringArray(actions) || actions.length === 0) {
@@ -204,7 +243,8 @@ function checkGrant(raw: unknown, where: string): Grant {
   }
   return {
     name,
-    tokenSha256: [...tokenSha256],
+    ...(tokenSha256 === undefined ? {} : { tokenSha256: [...(tokenSha256 as string[])] }),
+    ...(accessKeyIds === undefined ? {} : { accessKeyIds: [...(accessKeyIds as string[])] }),
     actions: [...actions] as GrantAction[],
     secrets: [...secrets],
     ...(expiresAt === undefined ? {} : { expiresAt }),

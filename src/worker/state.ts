@@ -3,6 +3,7 @@ import type { SecretsManagerClientOptions } from '../client/types.js'
 import type { AppEnv, RateLimiterLike, RequestLog, WorkerBindings } from './env.js'
 import { WorkerError } from './errors.js'
 import { type GrantSet, parseGrants } from './grants.js'
+import { type MasterKeys, parseMasterKeys } from './keys.js'
 import { createUpstream, type Upstream, type WorkerCacheOptions } from './upstream.js'
 
 /** Options of `createSecretsApp`. */
@@ -70,6 +71,7 @@ export class WorkerState {
   readonly #noticed = new Set<string>()
   #grants: { source: unknown; set: GrantSet | undefined } | undefined
   #upstream: Upstream | undefined
+  #master: { source: string | undefined; keys: MasterKeys | undefined } | undefined
 
   constructor(options: SecretsAppOptions) {
     const merged = { ...DEFAULT_OPTIONS, ...options }
@@ -132,6 +134,29 @@ export class WorkerState {
       throw new WorkerError('AccessDeniedException', 'The worker has no valid grants configured')
     }
     return set
+  }
+
+  /**
+   * The master keys of worker-issued AWS keys, from `ACCESS_KEY_MASTER`; `undefined` (with a
+   * notice) when it is not set or does not parse, so that no AWS key is accepted.
+   */
+  masterKeys(env: WorkerBindings): MasterKeys | undefined {
+    const source = env.ACCESS_KEY_MASTER
+    if (this.#master === undefined || this.#master.source !== source) {
+      let keys: MasterKeys | undefined
+      if (source === undefined || source === '') {
+        this.notice('ACCESS_KEY_MASTER is not set: POST / accepts no AWS key')
+      } else {
+        try {
+          keys = parseMasterKeys(source)
+        } catch (error) {
+          const reason = error instanceof TypeError ? error.message : 'it could not be read'
+          this.notice(`ACCESS_KEY_MASTER is invalid, so POST / accepts no AWS key: ${reason}`)
+        }
+      }
+      this.#master = { source, keys }
+    }
+    return this.#master.keys
   }
 
   /** The isolate's client and cache, made on first use. */

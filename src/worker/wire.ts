@@ -2,7 +2,8 @@ import { fromBase64, MAX_SECRET_SIZE, toBase64 } from '../client/serde.js'
 import { WorkerError } from './errors.js'
 
 /** The type of one request member, as the REST bodies carry it (the AWS wire form). */
-export type MemberType = 'string' | 'boolean' | 'integer' | 'blob' | 'strings' | 'tags'
+/** (`json`: any JSON value, passed on for Secrets Manager to check.) */
+export type MemberType = 'string' | 'boolean' | 'integer' | 'blob' | 'strings' | 'tags' | 'json'
 
 /** The members a route accepts, by AWS name. Any other member is refused. */
 export type MemberSpec = Readonly<Record<string, MemberType>>
@@ -22,6 +23,16 @@ export async function readJsonBody(
   maxBytes: number,
   optional = false
 ): Promise<Record<string, unknown>> {
+  return parseJsonObject(await readBody(request, maxBytes), optional)
+}
+
+/**
+ * Reads a body of at most `maxBytes`, refusing a larger one (from `Content-Length` when given,
+ * else while streaming) without buffering it.
+ *
+ * @throws {WorkerError} `PayloadTooLargeException`.
+ */
+export async function readBody(request: Request, maxBytes: number): Promise<Uint8Array> {
   const declared = request.headers.get('content-length')
   if (declared !== null && Number(declared) > maxBytes) throw tooLarge(maxBytes)
   const chunks: Uint8Array[] = []
@@ -45,6 +56,17 @@ export async function readJsonBody(
     bytes.set(chunk, offset)
     offset += chunk.byteLength
   }
+  return bytes
+}
+
+/**
+ * Parses UTF-8 bytes as a JSON object.
+ *
+ * @param optional Whether an empty body means `{}`.
+ * @throws {WorkerError} `SerializationException` for anything but a JSON object. The message
+ *   never quotes the body.
+ */
+export function parseJsonObject(bytes: Uint8Array, optional = false): Record<string, unknown> {
   let text: string
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes)
@@ -148,6 +170,8 @@ function convert(member: string, type: MemberType, value: unknown): unknown {
       if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
         throw fail('an array of strings')
       }
+      return value
+    case 'json':
       return value
     case 'tags':
       if (

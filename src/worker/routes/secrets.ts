@@ -225,41 +225,8 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
       throw new WorkerError('ValidationException', `SecretIdList must hold 1-${MAX_BATCH_IDS} ids`)
     }
     c.get('log').secretId = ids as string[]
-    type BatchError = { SecretId: string; ErrorCode: string; Message: string }
-    const errors = new Map<string, BatchError>()
-    const wanted = new Map<string, string>() // resolved id → the id as the caller wrote it
-    for (const raw of ids as string[]) {
-      try {
-        wanted.set(authorizeId(c, grant, raw).resolved.id, raw)
-      } catch (error) {
-        if (!(error instanceof WorkerError)) throw error
-        errors.set(raw, { SecretId: raw, ErrorCode: error.code, Message: error.message })
-      }
-    }
     await state.limit(c, 'read')
-    const values: unknown[] = []
-    if (wanted.size > 0) {
-      const { cache } = state.upstream(c.env ?? {})
-      const waitUntil = waitUntilOf(c)
-      const started = state.now()
-      const batch = await cache.getSecretValues([...wanted.keys()], waitUntil ? { waitUntil } : {})
-      c.get('log').upstreamMs = state.now() - started
-      for (const entry of batch.SecretValues) {
-        const { SecretId, ...value } = entry
-        if (value.Name !== undefined && coversName(grant, value.Name)) {
-          values.push(toWire(value))
-        } else {
-          const raw = wanted.get(SecretId) ?? SecretId
-          const denied = outOfScope(grant)
-          errors.set(raw, { SecretId: raw, ErrorCode: denied.code, Message: denied.message })
-        }
-      }
-      for (const error of batch.Errors) {
-        const raw = wanted.get(error.SecretId) ?? error.SecretId
-        errors.set(raw, { ...error, SecretId: raw })
-      }
-    }
-    return c.json({ SecretValues: values, Errors: [...errors.values()] })
+    return c.json(await readBatch(c, state, grant, ids as string[]))
   })
 
   app.post('/v1/random-password', async (c) => {
@@ -325,8 +292,69 @@ export async function readSecret(
   return found.value
 }
 
-// A write, delete or restore of one secret: checked, limited, made, and the cache invalidated.
-async function changeSecret<T extends { ARN?: string | undefined; Name?: string | undefined }>(
+/** One refused or failed id of a batch read, as BatchGetSecretValue's `Errors` holds it. */
+export interface BatchError {
+  SecretId: string
+  ErrorCode: string
+  Message: string
+}
+
+/**
+ * Reads several secrets through the cache for the caller's grant (the rate limit already
+ * counted): each id checked on its own, and each answer's `Name` checked before its value is
+ * returned. A refused id is in `Errors`, never its value.
+ *
+ * @returns The values in wire form, and the errors by the id as the caller wrote it.
+ */
+export async function readBatch(
+  c: Context<AppEnv>,
+  state: WorkerState,
+  grant: Grant,
+  ids: readonly string[]
+): Promise<{ SecretValues: unknown[]; Errors: BatchError[] }> {
+  const errors = new Map<string, BatchError>()
+  const wanted = new Map<string, string>() // resolved id → the id as the caller wrote it
+  for (const raw of ids) {
+    try {
+      wanted.set(authorizeId(c, grant, raw).resolved.id, raw)
+    } catch (error) {
+      if (!(error instanceof WorkerError)) throw error
+      errors.set(raw, { SecretId: raw, ErrorCode: error.code, Message: error.message })
+    }
+  }
+  const values: unknown[] = []
+  if (wanted.size > 0) {
+    const { cache } = state.upstream(c.env ?? {})
+    const waitUntil = waitUntilOf(c)
+    const started = state.now()
+    const batch = await cache.getSecretValues([...wanted.keys()], waitUntil ? { waitUntil } : {})
+    c.get('log').upstreamMs = state.now() - started
+    for (const entry of batch.SecretValues) {
+      const { SecretId, ...value } = entry
+      if (value.Name !== undefined && coversName(grant, value.Name)) {
+        values.push(toWire(value))
+      } else {
+        const raw = wanted.get(SecretId) ?? SecretId
+        const denied = outOfScope(grant)
+        errors.set(raw, { SecretId: raw, ErrorCode: denied.code, Message: denied.message })
+      }
+    }
+    for (const error of batch.Errors) {
+      const raw = wanted.get(error.SecretId) ?? error.SecretId
+      errors.set(raw, { ...error, SecretId: raw })
+    }
+  }
+  return { SecretValues: values, Errors: [...errors.values()] }
+}
+
+/**
+ * A write, delete or restore of one secret: checked, limited, made, and the cache invalidated.
+ *
+ * @returns The upstream's answer.
+ */
+export async function changeSecret<
+  T extends { ARN?: string | undefined; Name?: string | undefined },
+>(
   c: Context<AppEnv>,
   state: WorkerState,
   action: GrantAction,
@@ -352,8 +380,8 @@ async function changeSecret<T extends { ARN?: string | undefined; Name?: string 
   return out
 }
 
-// Forgets every entry the change may have made stale, by each id a read may have used.
-async function invalidate(
+/** Forgets every entry a change may have made stale, by each id a read may have used. */
+export async function invalidate(
   cache: ReturnType<WorkerState['upstream']>['cache'],
   ids: (string | undefined)[]
 ): Promise<void> {
@@ -361,8 +389,12 @@ async function invalidate(
   await Promise.all([...unique].map((id) => cache.invalidate(id)))
 }
 
-// Awaits an upstream call, adding its time to the log line.
-async function timed<T>(c: Context<AppEnv>, state: WorkerState, call: Promise<T>): Promise<T> {
+/** Awaits an upstream call, adding its time to the log line. */
+export async function timed<T>(
+  c: Context<AppEnv>,
+  state: WorkerState,
+  call: Promise<T>
+): Promise<T> {
   const started = state.now()
   try {
     return await call
@@ -410,7 +442,7 @@ export function queryOf(c: Context<AppEnv>, allowed: readonly string[]): Record<
 // caller's prefix, so that a page holds names the grant may show (and says nothing of how many
 // others there are). `undefined` when there are more than a filter takes (10): the caller's
 // prefix alone, and the answer is filtered here.
-function listPrefixes(grant: Grant, prefix: string | undefined): string[] | undefined {
+export function listPrefixes(grant: Grant, prefix: string | undefined): string[] | undefined {
   const values = new Set<string>()
   for (const pattern of grant.secrets) {
     const wildcard = pattern.endsWith('/*')

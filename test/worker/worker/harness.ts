@@ -17,9 +17,9 @@ import {
   type WorkerNotice,
 } from '../../../src/worker/index.js'
 
-/** A grant as a test writes it: a plain token instead of its hash. */
+/** A grant as a test writes it: a plain token instead of its hash (or none: AWS keys only). */
 export interface TestGrant extends Omit<Grant, 'tokenSha256'> {
-  token: string
+  token?: string
 }
 
 export interface HarnessOptions {
@@ -92,7 +92,7 @@ export async function createHarness(options: HarnessOptions): Promise<Harness> {
     options.grants.map(async ({ token, ...grant }) => ({
       ...grant,
       name: grant.name + suffix,
-      tokenSha256: [await hashToken(token)],
+      ...(token === undefined ? {} : { tokenSha256: [await hashToken(token)] }),
     }))
   )
   const emulator = options.emulator ?? createEmulator({ accountId: ACCOUNT_ID })

@@ -3,17 +3,17 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { AwsClient } from 'aws4fetch'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { AwsServiceError } from '../../../src/emulator/errors.js'
+import { AwsServiceError } from '../../../src/protocol/errors.js'
 import {
   type CredentialsOption,
-  type EmulatorCredential,
+  type SigV4Credential,
   verifySigV4,
-} from '../../../src/emulator/sigv4.js'
+} from '../../../src/protocol/sigv4.js'
 
 const HOST = 'secretsmanager.us-east-1.amazonaws.com'
 const ENDPOINT = `https://${HOST}/`
 // The documentation key pair of the fixed vector in AWS-CONTRACT.md.
-const KEY: EmulatorCredential = {
+const KEY: SigV4Credential = {
   accessKeyId: 'AKIDEXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
 }
@@ -27,7 +27,7 @@ const MISMATCH =
 
 interface SignInit {
   body?: string | Uint8Array<ArrayBuffer>
-  key?: EmulatorCredential
+  key?: SigV4Credential
   sessionToken?: string
   datetime?: string
   service?: string

@@ -1,15 +1,16 @@
 /**
- * SigV4 verification for the emulator: the server half of what aws4fetch and the AWS SDKs sign.
- * It rejects requests with the error types and messages Secrets Manager sends, so a client can be
- * tested against the emulator for the same failures it will meet in AWS. Runtime-neutral: it uses
- * only `crypto.subtle`, `TextEncoder` and the web `Request`.
+ * SigV4 verification: the server half of what aws4fetch and the AWS SDKs sign, shared by the
+ * emulator and the worker's AWS route (this folder imports nothing from either). It rejects
+ * requests with the error types and messages Secrets Manager sends, so a caller meets the same
+ * failures it would meet in AWS. Runtime-neutral: it uses only `crypto.subtle`, `TextEncoder` and
+ * the web `Request`.
  *
  * @module
  */
 import { AwsServiceError } from './errors.js'
 
-/** One key pair the emulator accepts. */
-export interface EmulatorCredential {
+/** One key pair a verifier accepts. */
+export interface SigV4Credential {
   accessKeyId: string
   secretAccessKey: string
   /**
@@ -20,20 +21,20 @@ export interface EmulatorCredential {
 }
 
 /**
- * Which access keys the emulator accepts.
+ * Which access keys are accepted.
  *
  * `undefined` accepts any access key (as moto does): the structure, the credential scope and the
  * date are still checked, but the HMAC cannot be, since the secret is unknown. An array or a
  * lookup function accepts only those keys: an unknown key gives `UnrecognizedClientException`,
  * and a wrong secret or a request changed after signing gives `InvalidSignatureException`.
- * The lookup function returns the secret access key (or a whole {@link EmulatorCredential}) for a
+ * The lookup function returns the secret access key (or a whole {@link SigV4Credential}) for a
  * key id, or `undefined` if it is unknown.
  */
 export type CredentialsOption =
-  | EmulatorCredential[]
+  | SigV4Credential[]
   | ((
       accessKeyId: string
-    ) => string | EmulatorCredential | undefined | Promise<string | EmulatorCredential | undefined>)
+    ) => string | SigV4Credential | undefined | Promise<string | SigV4Credential | undefined>)
 
 /** Options of {@link verifySigV4}. */
 export interface VerifyOptions {
@@ -49,6 +50,11 @@ export interface VerifyOptions {
    * @default 'secretsmanager'
    */
   service?: string
+  /**
+   * The one region the credential scope must name, as an AWS endpoint serves one region.
+   * @default any region-shaped name (the emulator serves every region)
+   */
+  region?: string
 }
 
 /** What a verified request was signed with. */
@@ -136,7 +142,6 @@ export async function verifySigV4(
   body: Uint8Array,
   options: VerifyOptions
 ): Promise<VerifiedRequest> {
-  const service = options.service ?? DEFAULT_SERVICE
   const url = new URL(request.url)
   const parts = readSignedParts(request, url)
 
@@ -162,7 +167,7 @@ export async function verifySigV4(
     )
   }
   const [accessKeyId = '', date = '', region = '', scopeService = '', terminator = ''] = scopeParts
-  checkScope({ date, region, service: scopeService, terminator }, service, parts.amzDate)
+  checkScope({ date, region, service: scopeService, terminator }, options, parts.amzDate)
 
   const canonicalHeaders = readCanonicalHeaders(request, url, parts.signedHeaders, body)
   const credentials = options.credentials
@@ -173,7 +178,7 @@ export async function verifySigV4(
       ? credentials.find((c) => c.accessKeyId === accessKeyId)
       : await credentials(accessKeyId)
     if (found === undefined) throw unrecognized()
-    const credential: EmulatorCredential =
+    const credential: SigV4Credential =
       typeof found === 'string' ? { accessKeyId, secretAccessKey: found } : found
     secret = credential.secretAccessKey
     // STS keys are only valid with their session token; AWS answers a missing or wrong one as an
@@ -365,13 +370,16 @@ const formatDuration = (ms: number) =>
 // AWS reports every scope problem at once, in this order, as one InvalidSignatureException.
 function checkScope(
   scope: { date: string; region: string; service: string; terminator: string },
-  service: string,
+  options: VerifyOptions,
   amzDate: string
 ): void {
+  const service = options.service ?? DEFAULT_SERVICE
   const problems: string[] = []
-  // The emulator serves every region, so any region-shaped name is valid.
   if (!/^[a-z0-9-]+$/.test(scope.region)) {
     problems.push(`Credential should be scoped to a valid region, not '${scope.region}'.`)
+  } else if (options.region !== undefined && scope.region !== options.region) {
+    // A regional endpoint's words for a key scoped to another region.
+    problems.push('Credential should be scoped to a valid region.')
   }
   if (scope.service !== service) {
     problems.push(`Credential should be scoped to correct service: '${service}'.`)
