@@ -38,7 +38,9 @@ const seen: string[] = []
 
 beforeAll(async () => {
   const master = parseMasterKeys(MASTER)
-  ;[full, readOnly, expired] = await Promise.all([1, 2, 3].map(() => createAccessKey(master)))
+  full = await createAccessKey(master)
+  readOnly = await createAccessKey(master)
+  expired = await createAccessKey(master)
   h = await createHarness({
     grants: [
       { name: 'sdk', accessKeyIds: [full.accessKeyId], actions: [...ALL], secrets: ['sdk/*'] },

@@ -96,7 +96,34 @@ describe('parseGrants', () => {
     ['an empty name', [grant({ name: '' })], /name must be/],
     ['a name with a space', [grant({ name: 'my app' })], /name must be/],
     ['a name of 129 characters', [grant({ name: 'n'.repeat(129) })], /name must be/],
-    ['no tokenSha256', [grant({ tokenSha256: undefined })], /tokenSha256 must be/],
+    [
+      'no credential at all',
+      [grant({ tokenSha256: undefined })],
+      /needs tokenSha256, accessKeyIds/,
+    ],
+    ['an empty accessKeyIds', [grant({ accessKeyIds: [] })], /accessKeyIds must be/],
+    [
+      'an accessKeyIds string',
+      [grant({ accessKeyIds: 'ESKA01AAAAAAAAAAAAAAAA' })],
+      /accessKeyIds must be/,
+    ],
+    ['an AWS key id', [grant({ accessKeyIds: ['AKIAIOSFODNN7EXAMPLE'] })], /worker-issued key ids/],
+    [
+      'a key id without a version',
+      [grant({ accessKeyIds: ['ESKAAAAAAAAAAAAAAAAAAA'] })],
+      /worker-issued/,
+    ],
+    [
+      'a key id in lowercase',
+      [grant({ accessKeyIds: ['eska01aaaaaaaaaaaaaaaa'] })],
+      /worker-issued/,
+    ],
+    ['a key id one short', [grant({ accessKeyIds: ['ESKA01AAAAAAAAAAAAAAA'] })], /worker-issued/],
+    [
+      'a key id with a 1 or 8',
+      [grant({ accessKeyIds: ['ESKA01AAAAAAAAAAAAAAA1'] })],
+      /worker-issued/,
+    ],
     ['an empty tokenSha256', [grant({ tokenSha256: [] })], /tokenSha256 must be/],
     ['a tokenSha256 string', [grant({ tokenSha256: HASH_A })], /tokenSha256 must be/],
     ['an uppercase hash', [grant({ tokenSha256: ['A'.repeat(64)] })], /64 lowercase hex/],
@@ -134,10 +161,35 @@ describe('parseGrants', () => {
     ['a repeated name', [grant(), grant({ tokenSha256: [HASH_B] })], /name "app" is repeated/],
     ['a hash repeated across grants', [grant(), grant({ name: 'other' })], /hash .* repeated/],
     ['a hash repeated in one grant', [grant({ tokenSha256: [HASH_A, HASH_A] })], /repeated/],
+    [
+      'a key id repeated across grants',
+      [
+        grant({ accessKeyIds: ['ESKA01AAAAAAAAAAAAAAAA'] }),
+        grant({ name: 'other', tokenSha256: [HASH_B], accessKeyIds: ['ESKA01AAAAAAAAAAAAAAAA'] }),
+      ],
+      /access key id ESKA01AAAAAAAAAAAAAAAA is repeated/,
+    ],
   ]
   it.each(invalid)('refuses the whole list for %s', (_label, config, message) => {
     expect(() => parseGrants(config)).toThrow(TypeError)
     expect(() => parseGrants(config)).toThrow(message)
+  })
+
+  it('takes a grant with AWS keys only, or with both kinds of credential', () => {
+    const keysOnly = {
+      ...grant({ tokenSha256: undefined }),
+      accessKeyIds: ['ESKA02ABCDEFGHIJKLMNOP'],
+    }
+    const both = grant({
+      name: 'both',
+      tokenSha256: [HASH_B],
+      accessKeyIds: ['ESKA01QRSTUVWXYZ234567'],
+    })
+    const set = parseGrants([keysOnly, both])
+    expect(set.keyIds.get('ESKA02ABCDEFGHIJKLMNOP')?.name).toBe('app')
+    expect(set.keyIds.get('ESKA01QRSTUVWXYZ234567')?.name).toBe('both')
+    expect(set.hashes.map((h) => h.grant.name)).toEqual(['both'])
+    expect(set.grants[0]).not.toHaveProperty('tokenSha256')
   })
 
   it('refuses the list when a later grant is invalid, even if earlier ones are fine', () => {
