@@ -66,12 +66,15 @@ export async function startDevServer(options: {
   port: number
   persistTo: string
   timeoutMs: number
+  /** More arguments for wrangler dev, such as `--var GRANTS:<json>`. */
+  args?: string[]
 }): Promise<DevServer> {
   const { cwd, port, persistTo, timeoutMs } = options
   const url = `http://127.0.0.1:${port}`
   const inspectorPort = await freePort()
   const args = ['start', '--', '--port', String(port), '--persist-to', persistTo]
-  const child = spawn('npm', [...args, '--inspector-port', String(inspectorPort)], {
+  const extra = options.args ?? []
+  const child = spawn('npm', [...args, '--inspector-port', String(inspectorPort), ...extra], {
     cwd,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
