@@ -136,9 +136,10 @@ describe('boto3 through npm start', () => {
         binaryHasString: false,
         description: 'via boto3',
         batchValues: [`${args.prefix}/db`],
+        // Sorted by id: boto/… before other/….
         batchErrors: [
-          [`${args.other}/db`, 'AccessDeniedException'],
           [`${args.prefix}/missing`, 'ResourceNotFoundException'],
+          [`${args.other}/db`, 'AccessDeniedException'],
         ],
         batchText: false,
         denied: Array(4).fill({ code: 'AccessDeniedException', status: 400 }),
