@@ -6,8 +6,14 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { AwsClient } from 'aws4fetch'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Grant } from '../../../src/worker/grants.js'
+import {
+  createMasterKey,
+  deriveSecretAccessKey,
+  parseMasterKeys,
+} from '../../../src/worker/keys.js'
 import { childEnv, REPO_ROOT, type RunResult, run } from '../../support/child-process.js'
 import { type DevServer, freePort, OFFLINE_ENV, startDevServer } from '../../support/dev-server.js'
 
@@ -50,7 +56,8 @@ function token(args: string[]): Promise<RunResult> {
 }
 
 /** The JSON the script prints, after npm's own `> edge-secrets@… token` header. */
-function printed(result: RunResult): { token: string; grant: Grant } {
+// biome-ignore lint/suspicious/noExplicitAny: the --aws output has other members
+function printed(result: RunResult): { token: string; grant: Grant } & Record<string, any> {
   expect(result.code, result.stderr).toBe(0)
   const start = result.stdout.search(/^\{$/m)
   expect(start, result.stdout).toBeGreaterThanOrEqual(0)
@@ -105,6 +112,50 @@ describe('npm run token', () => {
     NPM_TIMEOUT_MS
   )
 
+  it(
+    'with --aws, prints a worker-issued key pair derived from the master key, and its grant',
+    async () => {
+      const toml = await readFile(join(REPO_ROOT, 'wrangler.dev.toml'), 'utf8')
+      const devMaster = /^ACCESS_KEY_MASTER = "([^"]*)"$/m.exec(toml)?.[1] ?? ''
+      const args = ['--aws', '--name', 'tool', '--allow', 'read,list', '--secrets', 'prod/app/*']
+      const dev = await token(args)
+      expect(dev.stderr).toContain('development master key')
+      const out = printed(dev)
+      expect(Object.keys(out).sort()).toEqual(['accessKeyId', 'grant', 'secretAccessKey'])
+      expect(out.accessKeyId).toMatch(/^ESKA01[A-Z2-7]{16}$/)
+      expect(out.grant).toEqual({
+        name: 'tool',
+        accessKeyIds: [out.accessKeyId],
+        actions: ['read', 'list'],
+        secrets: ['prod/app/*'],
+      })
+      expect(out.secretAccessKey).toBe(
+        await deriveSecretAccessKey(parseMasterKeys(devMaster), out.accessKeyId)
+      )
+      expect(JSON.stringify(out.grant)).not.toContain(out.secretAccessKey)
+
+      // Under ACCESS_KEY_MASTER from the environment: its newest version.
+      const master = `${createMasterKey(7)},${devMaster}`
+      const own = printed(
+        await run('npm', ['run', 'token', '--', ...args], {
+          cwd: copy,
+          timeoutMs: NPM_TIMEOUT_MS,
+          env: childEnv({ ACCESS_KEY_MASTER: master }),
+        })
+      )
+      expect(own.accessKeyId).toMatch(/^ESKA07/)
+      expect(own.secretAccessKey).toBe(
+        await deriveSecretAccessKey(parseMasterKeys(master), own.accessKeyId)
+      )
+
+      const fresh = await token(['--new-master', '3'])
+      expect(fresh.code).toBe(0)
+      expect(fresh.stdout.trim().split('\n').at(-1)).toMatch(/^3:[A-Za-z0-9+/]{43}=$/)
+      expect((await token(['--new-master', '100'])).code).not.toBe(0)
+    },
+    4 * NPM_TIMEOUT_MS
+  )
+
   describe('--add --file', () => {
     it(
       'appends the grant to that grant list, and refuses a name it already has',
@@ -136,9 +187,22 @@ describe('npm run token', () => {
         const out = printed(
           await token(['--name', 'extra', '--allow', 'read', '--secrets', 'demo/*', '--add'])
         )
+        const aws = printed(
+          await token([
+            '--aws',
+            '--name',
+            'extra-aws',
+            '--allow',
+            'read',
+            '--secrets',
+            'demo/*',
+            '--add',
+          ])
+        )
         const grants = JSON.parse(await readFile(join(copy, DEV_GRANTS), 'utf8')) as Grant[]
-        expect(grants.map((grant) => grant.name)).toEqual(['development', 'extra'])
+        expect(grants.map((grant) => grant.name)).toEqual(['development', 'extra', 'extra-aws'])
         expect(grants[1]).toEqual(out.grant)
+        expect(grants[2]).toEqual(aws.grant)
         // The copy's file, never the repository's.
         expect(await readFile(join(REPO_ROOT, DEV_GRANTS), 'utf8')).toBe(repoGrants)
 
@@ -184,6 +248,32 @@ describe('npm run token', () => {
         })
         expect(write.status).toBe(403)
         expect(((await write.json()) as { __type?: string }).__type).toBe('AccessDeniedException')
+
+        // The --aws key works on POST /, within its grant.
+        const signer = new AwsClient({
+          accessKeyId: aws.accessKeyId,
+          secretAccessKey: aws.secretAccessKey,
+          service: 'secretsmanager',
+          region: 'us-east-1',
+        })
+        const viaAws = (target: string, body: object) =>
+          signer.fetch(`${(server as DevServer).url}/`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amz-target': `secretsmanager.${target}`,
+            },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(30_000),
+          })
+        const awsRead = await viaAws('GetSecretValue', { SecretId: name })
+        expect(awsRead.status).toBe(200)
+        expect(((await awsRead.json()) as { SecretString?: string }).SecretString).toBe(value)
+        const awsWrite = await viaAws('PutSecretValue', { SecretId: name, SecretString: 'x' })
+        expect(awsWrite.status).toBe(400)
+        expect(((await awsWrite.json()) as { __type?: string }).__type).toBe(
+          'AccessDeniedException'
+        )
 
         const deleted = await call(`/v1/secrets/${name}?force=true`, DEV_TOKEN, {
           method: 'DELETE',
