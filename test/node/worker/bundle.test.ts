@@ -13,12 +13,13 @@ const DEV_TOKEN = 'esk_dev_edge_secrets_local_only_not_a_secret'
 const DRY_RUN_TIMEOUT_MS = 60_000
 
 // Only the emulator has these: names kept by wrangler's keep_names, and its own error texts.
+// (UnknownOperationException is not one: the worker's POST / answers it too.)
 const EMULATOR_MARKERS = [
   'createEmulator',
   'EmulatorKvStore',
   'EmulatorMemoryStore',
   'createLock',
-  'UnknownOperationException',
+  'Unknown operation ',
   'The edge-secrets emulator does not support replication to other Regions.',
   'Password length is too short based on the required types.',
   'Only POST / is supported.',
@@ -88,11 +89,18 @@ describe('wrangler deploy --dry-run --minify', () => {
     expect(production.sources.filter(fromEmulator)).toEqual([])
   })
 
+  it('holds the SigV4 verifier (src/protocol) that the AWS route shares with the emulator', () => {
+    expect(production.sources.some((source) => source.includes('src/protocol/sigv4.ts'))).toBe(true)
+  })
+
   it('holds neither the development grant nor its token', () => {
     expect(development.code).toContain(devGrantHash)
     expect(production.code).not.toContain(devGrantHash)
     expect(production.sources.some((source) => source.endsWith('grants.dev.json'))).toBe(false)
     expect(production.code).not.toContain(DEV_TOKEN)
     expect(development.code).not.toContain(DEV_TOKEN)
+    // Nor the development AWS key id; its master key lives in wrangler.dev.toml, never in code.
+    expect(development.code).toContain('ESKA01DEVELOPMENTLOCAL')
+    expect(production.code).not.toContain('ESKA01DEVELOPMENTLOCAL')
   })
 })
