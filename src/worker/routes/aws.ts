@@ -10,12 +10,14 @@ import { deriveSecretAccessKey } from '../keys.js'
 import { isCanonicalName } from '../secret-id.js'
 import type { WorkerState } from '../state.js'
 import { checkMembers, type MemberSpec, parseJsonObject, readBody, toWire } from '../wire.js'
-import { changeSecret, invalidate, listPrefixes, readBatch, readSecret, timed } from './secrets.js'
+import { changeSecret, invalidate, readBatch, readSecret, timed } from './secrets.js'
 
 const JSON_TYPE = 'application/x-amz-json-1.1'
 const TARGET_PREFIX = 'secretsmanager.'
-// BatchGetSecretValue's own limit of ids per call.
+// BatchGetSecretValue's own limit of ids (and of MaxResults) per call.
 const MAX_BATCH_IDS = 20
+// ListSecrets takes at most this many values in one filter.
+const MAX_FILTER_VALUES = 10
 
 type Input = Record<string, unknown>
 type Run = (c: Context<AppEnv>, state: WorkerState, grant: Grant, input: Input) => Promise<unknown>
@@ -88,6 +90,10 @@ const SERVED: Record<string, Served> = {
       // a read of each name inside the grant.
       requireAction(c, 'list')
       c.get('log').action = 'read'
+      const max = input.MaxResults
+      if (max !== undefined && !(typeof max === 'number' && max >= 1 && max <= MAX_BATCH_IDS)) {
+        throw new WorkerError('ValidationException', `MaxResults must be 1-${MAX_BATCH_IDS}`)
+      }
       await state.limit(c, 'read')
       const page = await listInGrant(c, state, grant, {
         Filters: input.Filters,
@@ -132,8 +138,8 @@ const SERVED: Record<string, Served> = {
       KmsKeyId: 'string',
       ...SECRET_VALUE,
       Tags: 'tags',
-      AddReplicaRegions: 'json',
-      ForceOverwriteReplicaSecret: 'boolean',
+      // Not AddReplicaRegions or ForceOverwriteReplicaSecret: replicas live in other regions,
+      // whose ARNs the worker refuses, as it refuses ReplicateSecretToRegions.
       Type: 'string',
     },
     run: async (c, state, grant, input) => {
@@ -352,9 +358,10 @@ function change(
   }
 }
 
-// One ListSecrets page with only names inside the grant. Upstream is asked for the grant's
-// prefixes when the caller filters on no name itself, so pages hold names the grant may show;
-// every entry is checked here either way, so a page may come back shorter (as the service's may).
+// One ListSecrets page with only names inside the grant. Upstream is always asked for name
+// prefixes inside the grant (the caller's own name filter narrowed to them), so that neither the
+// entries nor the NextToken of a page say anything about secrets outside it; every entry is
+// checked here as well, so a page may come back shorter (as the service's may).
 async function listInGrant(
   c: Context<AppEnv>,
   state: WorkerState,
@@ -362,21 +369,61 @@ async function listInGrant(
   input: Input
 ): Promise<{ entries: Record<string, unknown>[]; NextToken: string | undefined }> {
   const filters = filtersOf(input.Filters)
-  const prefixes = listPrefixes(grant, undefined)
-  if (!filters.some((filter) => filter.Key === 'name') && prefixes !== undefined) {
-    if (prefixes.length === 0) return { entries: [], NextToken: undefined }
-    filters.push({ Key: 'name', Values: prefixes })
+  const others = filters.filter((filter) => filter.Key !== 'name')
+  // A description, tag or "all" filter tests what a secret holds beyond its name: DescribeSecret's.
+  if (others.length > 0 && !grant.actions.includes('read')) {
+    throw new AwsServiceError(
+      'AccessDeniedException',
+      `Grant "${grant.name}" may filter only by name without read`
+    )
   }
+  const named = filters.filter((filter) => filter.Key === 'name').flatMap((f) => f.Values)
+  if (named.some((value) => value.startsWith('!'))) {
+    throw new AwsServiceError(
+      'InvalidParameterException',
+      'Negated name filters (!) are not accepted through the worker.'
+    )
+  }
+  const prefixes = prefixesInGrant(grant, named.length === 0 ? undefined : named)
+  if (prefixes.length === 0) return { entries: [], NextToken: undefined }
+  // Up to 10 values in one filter; beyond that upstream is asked without a name filter, and only
+  // the entries are filtered (the README says what a NextToken may then tell).
+  const nameFilter = prefixes.length <= MAX_FILTER_VALUES ? [{ Key: 'name', Values: prefixes }] : []
+  if (nameFilter.length === 0 && (others.length > 0 || named.length > 0)) {
+    throw new AwsServiceError(
+      'InvalidParameterException',
+      `Grant "${grant.name}" has more patterns than one filter takes: list it without Filters.`
+    )
+  }
+  const upstreamFilters = [...others, ...nameFilter]
   const { client } = state.upstream(c.env ?? {})
   const page = await timed(
     c,
     state,
-    client.listSecrets({ ...input, ...(filters.length === 0 ? {} : { Filters: filters }) } as never)
+    client.listSecrets({
+      ...input,
+      ...(upstreamFilters.length === 0 ? { Filters: undefined } : { Filters: upstreamFilters }),
+    } as never)
   )
   const entries = (page.SecretList ?? []).filter(
     (entry) => entry.Name !== undefined && coversName(grant, entry.Name)
   ) as Record<string, unknown>[]
   return { entries, NextToken: page.NextToken }
+}
+
+// The name prefixes inside the grant that match the caller's (all the grant's without any): a
+// `prefix/*` pattern narrowed to a longer caller prefix, or a pattern under a caller prefix.
+function prefixesInGrant(grant: Grant, wanted: string[] | undefined): string[] {
+  const out = new Set<string>()
+  for (const value of wanted ?? [undefined]) {
+    for (const pattern of grant.secrets) {
+      const wildcard = pattern.endsWith('/*')
+      const start = wildcard ? pattern.slice(0, -1) : pattern
+      if (value === undefined || start.startsWith(value)) out.add(start)
+      else if (wildcard && value.startsWith(start)) out.add(value)
+    }
+  }
+  return [...out]
 }
 
 function filtersOf(value: unknown): { Key: string; Values: string[] }[] {
@@ -460,15 +507,31 @@ function asServiceError(
         status: 500,
       }
     }
-    if (error.status === undefined) {
-      // No answer from upstream (timeout, network): the SDK's retry will try again.
-      return { type: 'ServiceUnavailable', message: 'Secrets Manager did not answer.', status: 503 }
-    }
     // The service's own text, without the client's "Operation failed with Code: " prefix.
     const prefix = `${error.operation} failed with ${error.code}: `
     const message = error.message.startsWith(prefix)
       ? error.message.slice(prefix.length)
       : error.message
+    if (error.status === undefined) {
+      if (error.code === 'TimeoutError' || error.code === 'NetworkError') {
+        // No answer from upstream: the SDK's retry will try again.
+        return {
+          type: 'ServiceUnavailable',
+          message: 'Secrets Manager did not answer.',
+          status: 503,
+        }
+      }
+      if (error.code === 'CredentialsProviderError') {
+        return {
+          type: 'InternalServiceError',
+          message: "The worker's own credentials could not be loaded.",
+          status: 500,
+        }
+      }
+      // The client's own check of the input, before any call: the caller's mistake, as the
+      // service would answer it.
+      return { type: error.code, message, status: 400 }
+    }
     return { type: error.code, message, status: error.status }
   }
   // A bug: its name is logged, never its message (which may quote a value).

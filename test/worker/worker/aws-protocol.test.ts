@@ -31,6 +31,8 @@ let h: Harness
 let key: Key
 let keyV2: Key
 let revoked: Key
+let lister: Key
+let reader: Key
 let inside: string
 let outside: string
 let outsideArn: string
@@ -38,13 +40,27 @@ let outsideArn: string
 beforeAll(async () => {
   key = await createAccessKey(parseMasterKeys(MASTER_1))
   revoked = await createAccessKey(parseMasterKeys(MASTER_1))
+  lister = await createAccessKey(parseMasterKeys(MASTER_1))
+  reader = await createAccessKey(parseMasterKeys(MASTER_1))
   keyV2 = await createAccessKey(parseMasterKeys(`${MASTER_2},${MASTER_1}`))
   h = await createHarness({
     grants: [
       {
         name: 'proto',
         accessKeyIds: [key.accessKeyId, keyV2.accessKeyId],
-        actions: ['read', 'write', 'list'],
+        actions: ['read', 'write', 'delete', 'list', 'random-password'],
+        secrets: ['proto/*'],
+      },
+      {
+        name: 'lister',
+        accessKeyIds: [lister.accessKeyId],
+        actions: ['list'],
+        secrets: ['proto/*'],
+      },
+      {
+        name: 'reader',
+        accessKeyIds: [reader.accessKeyId],
+        actions: ['read'],
         secrets: ['proto/*'],
       },
     ],
@@ -54,7 +70,13 @@ beforeAll(async () => {
   inside = uniqueName('proto/app')
   outside = uniqueName('proto-other/app')
   const behind = clientBehindWorker(h)
-  await behind.createSecret({ Name: inside, SecretString: 'inside-value' })
+  await behind.createSecret({
+    Name: inside,
+    SecretString: 'inside-value',
+    Description: 'hunter2 inside',
+  })
+  // Two outside: a page of one would then have a NextToken, if upstream were asked for them.
+  await behind.createSecret({ Name: uniqueName('proto-other/app'), SecretString: 'outside-value' })
   outsideArn = (await behind.createSecret({ Name: outside, SecretString: 'outside-value' }))
     .ARN as string
 })
@@ -67,6 +89,8 @@ interface Call {
   datetime?: string
   service?: string
   region?: string
+  /** Extra headers to sign. */
+  headers?: Record<string, string>
   /** Changes the signed request before it is sent. */
   change?: (request: Request) => Request
   harness?: Pick<Harness, 'app' | 'env'>
@@ -78,7 +102,7 @@ async function call(options: Call = {}): Promise<Sent> {
     service: options.service ?? 'secretsmanager',
     region: options.region ?? REGION,
   })
-  const headers: Record<string, string> = { 'content-type': JSON_TYPE }
+  const headers: Record<string, string> = { 'content-type': JSON_TYPE, ...options.headers }
   if (options.target !== '') {
     headers['x-amz-target'] = `secretsmanager.${options.target ?? 'GetSecretValue'}`
   }
@@ -344,6 +368,117 @@ describe('POST /: the Secrets Manager protocol', () => {
       'RequestEntityTooLargeException',
       413
     )
+  })
+
+  it('answers input the client refuses before any call with 400, never a retried 5xx', async () => {
+    const bodies: [string, object][] = [
+      ['PutSecretValue', { SecretId: inside, SecretString: 'v', SecretBinary: 'AAAA' }],
+      ['CreateSecret', { Name: uniqueName('proto/both'), SecretString: 'v', SecretBinary: 'AAAA' }],
+      ['DeleteSecret', { SecretId: inside, RecoveryWindowInDays: 1 }],
+      [
+        'DeleteSecret',
+        { SecretId: inside, RecoveryWindowInDays: 7, ForceDeleteWithoutRecovery: true },
+      ],
+      ['GetRandomPassword', { PasswordLength: 0 }],
+      [
+        'CreateSecret',
+        { Name: uniqueName('proto/rep'), AddReplicaRegions: [{ Region: 'eu-west-1' }] },
+      ],
+    ]
+    for (const [target, body] of bodies) {
+      const sent = await call({ target, body: JSON.stringify(body) })
+      expect(sent.status, `${target} ${JSON.stringify(body)}: ${sent.text}`).toBe(400)
+      expect(sent.json?.__type).toMatch(
+        /^(InvalidParameterException|ValidationException|InvalidRequestException)$/
+      )
+    }
+    expect((await clientBehindWorker(h).getSecretValue({ SecretId: inside })).SecretString).toBe(
+      'inside-value'
+    )
+  })
+
+  it('refuses a body swapped under a signed x-amz-content-sha256 of the original', async () => {
+    const original = JSON.stringify({ SecretId: inside })
+    const hash = [
+      ...new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(original))),
+    ]
+      .map((b) => b.toString(16).padStart(2, '0'))
+      .join('')
+    const sent = await call({
+      body: original,
+      change: (r) => {
+        const headers = new Headers(r.headers)
+        return new Request(r.url, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ SecretId: outside }),
+        })
+      },
+      headers: { 'x-amz-content-sha256': hash },
+    })
+    expectServiceError(sent, 'InvalidSignatureException', 400)
+  })
+
+  describe('ListSecrets and BatchGetSecretValue by filters tell nothing of names outside the grant', () => {
+    const list = (body: object, who: Key = key, target = 'ListSecrets') =>
+      call({ key: who, target, body: JSON.stringify(body) })
+    it('neither by entries nor by NextToken, whatever name filter the caller sends', async () => {
+      const hidden = outside.split('/')[0] as string
+      for (const Values of [
+        [hidden],
+        [`${hidden}/`],
+        [outside],
+        [outside.slice(0, -2)],
+        ['p'],
+        [''],
+      ]) {
+        const sent = await list({ MaxResults: 1, Filters: [{ Key: 'name', Values }] })
+        expect(sent.status, sent.text).toBe(200)
+        for (const entry of sent.json.SecretList) expect(entry.Name.startsWith('proto/')).toBe(true)
+        if (!Values[0]?.startsWith('proto') && Values[0] !== 'p' && Values[0] !== '') {
+          expect(sent.json.SecretList).toEqual([])
+          expect(sent.json.NextToken).toBeUndefined()
+        }
+      }
+      expectServiceError(
+        await list({ Filters: [{ Key: 'name', Values: ['!proto/'] }] }),
+        'InvalidParameterException',
+        400
+      )
+      const batch = await list(
+        { MaxResults: 1, Filters: [{ Key: 'name', Values: [hidden] }] },
+        key,
+        'BatchGetSecretValue'
+      )
+      expect(batch.json).toEqual({ SecretValues: [], Errors: [] })
+    })
+    it('a list-only grant gets names and ARNs, and may filter by name only', async () => {
+      const sent = await list({ Filters: [{ Key: 'name', Values: [inside] }] }, lister)
+      expect(sent.json.SecretList).toEqual([{ ARN: expect.any(String), Name: inside }])
+      expectServiceError(
+        await list({ Filters: [{ Key: 'description', Values: ['hunter2'] }] }, lister),
+        'AccessDeniedException',
+        400
+      )
+      const full = await list({ Filters: [{ Key: 'description', Values: ['hunter2'] }] })
+      expect(full.json.SecretList.map((e: { Name: string }) => e.Name)).toEqual([inside])
+      expect(full.json.SecretList[0].Description).toBe('hunter2 inside')
+    })
+    it('BatchGetSecretValue by filters needs list as well as read', async () => {
+      const body = { Filters: [{ Key: 'name', Values: [inside] }] }
+      expectServiceError(
+        await list(body, reader, 'BatchGetSecretValue'),
+        'AccessDeniedException',
+        400
+      )
+      const ok = await list(body, key, 'BatchGetSecretValue')
+      expect(ok.json.SecretValues.map((v: { Name: string }) => v.Name)).toEqual([inside])
+      expectServiceError(
+        await list({ ...body, MaxResults: 21 }, key, 'BatchGetSecretValue'),
+        'ValidationException',
+        400
+      )
+    })
   })
 
   it('passes Secrets Manager errors through with its own type and status', async () => {

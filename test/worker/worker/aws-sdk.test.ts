@@ -188,6 +188,7 @@ describe('the official JavaScript SDK through the worker', () => {
       () => sdk().send(new CreateSecretCommand({ Name: outside, SecretString: 'x' })),
       () => sdk(readOnly).send(new PutSecretValueCommand({ SecretId: 'sdk/x', SecretString: 'x' })),
       () => sdk(readOnly).send(new ListSecretsCommand({})),
+      () => sdk(readOnly).send(new CreateSecretCommand({ Name: 'sdk/new-one', SecretString: 'x' })),
       () =>
         sdk().send(new TagResourceCommand({ SecretId: 'sdk/x', Tags: [{ Key: 'a', Value: 'b' }] })),
     ]
@@ -219,12 +220,15 @@ describe('the official JavaScript SDK through the worker', () => {
 
   it('keeps its retries idempotent through a response lost between the worker and the SDK', async () => {
     const name = uniqueName('sdk/retry')
-    await sdk().send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }))
+    const created = await sdk().send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }))
     dropNext = (request) => request.headers.get('x-amz-target') === 'secretsmanager.PutSecretValue'
     const put = await sdk().send(new PutSecretValueCommand({ SecretId: name, SecretString: 'v2' }))
     expect(seen.filter((t) => t === 'secretsmanager.PutSecretValue')).toHaveLength(2)
-    // The first version and one for v2: the retry carried the same ClientRequestToken.
-    expect(await versionsOf(name)).toEqual(expect.arrayContaining([put.VersionId]))
+    // The first version and one for v2: the retry carried the same ClientRequestToken (a
+    // duplicate would have pushed the first version out of its AWSPREVIOUS label).
+    expect(await versionsOf(name)).toEqual(
+      expect.arrayContaining([put.VersionId, created.VersionId])
+    )
     expect(await versionsOf(name)).toHaveLength(2)
     expect((await sdk().send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe(
       'v2'
@@ -233,10 +237,12 @@ describe('the official JavaScript SDK through the worker', () => {
 
   it('keeps them idempotent through a response lost between Secrets Manager and the worker', async () => {
     const name = uniqueName('sdk/retry-up')
-    await sdk().send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }))
+    const created = await sdk().send(new CreateSecretCommand({ Name: name, SecretString: 'v1' }))
     h.emulator.injectFault({ kind: 'drop-response', operations: ['PutSecretValue'] })
     const put = await sdk().send(new PutSecretValueCommand({ SecretId: name, SecretString: 'v2' }))
-    expect(await versionsOf(name)).toEqual(expect.arrayContaining([put.VersionId]))
+    expect(await versionsOf(name)).toEqual(
+      expect.arrayContaining([put.VersionId, created.VersionId])
+    )
     expect(await versionsOf(name)).toHaveLength(2)
   })
 
