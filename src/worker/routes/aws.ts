@@ -2,15 +2,21 @@ import { type Context, Hono } from 'hono'
 import { isSecretsManagerError } from '../../client/errors.js'
 import { AwsServiceError } from '../../protocol/errors.js'
 import { verifySigV4 } from '../../protocol/sigv4.js'
-import { authorizeId, outOfScope, requireAction, requireCoveredName } from '../access.js'
+import { authorizeId, requireAction, requireCoveredName } from '../access.js'
 import type { AppEnv } from '../env.js'
 import { WorkerError } from '../errors.js'
 import { coversName, type Grant, type GrantAction, isExpired } from '../grants.js'
 import { deriveSecretAccessKey } from '../keys.js'
-import { isCanonicalName } from '../secret-id.js'
 import type { WorkerState } from '../state.js'
 import { checkMembers, type MemberSpec, parseJsonObject, readBody, toWire } from '../wire.js'
-import { changeSecret, invalidate, readBatch, readSecret, timed } from './secrets.js'
+import {
+  changeSecret,
+  createInGrant,
+  PASSWORD_MEMBERS,
+  readBatch,
+  readSecret,
+  timed,
+} from './secrets.js'
 
 const JSON_TYPE = 'application/x-amz-json-1.1'
 const TARGET_PREFIX = 'secretsmanager.'
@@ -143,22 +149,8 @@ const SERVED: Record<string, Served> = {
       Type: 'string',
     },
     run: async (c, state, grant, input) => {
-      const name = input.Name
-      if (typeof name !== 'string') throw missing('name')
-      c.get('log').secretId = name
-      if (!isCanonicalName(name)) {
-        throw new WorkerError(
-          'ValidationException',
-          'Name must be a secret name (ASCII letters, digits and /_+=.@-, with no empty, "." or ".." segments)'
-        )
-      }
-      if (!coversName(grant, name)) throw outOfScope(grant)
-      await state.limit(c, 'write')
-      const { client, cache } = state.upstream(c.env ?? {})
-      // The caller's ClientRequestToken goes through, so its SDK's retries stay idempotent.
-      const out = await timed(c, state, client.createSecret({ ...input, Name: name }))
-      await invalidate(cache, [name, out.ARN, out.Name])
-      return toWire(out)
+      if (typeof input.Name !== 'string') throw missing('name')
+      return toWire(await createInGrant(c, state, grant, input, input.Name))
     },
   },
   PutSecretValue: change(
@@ -193,16 +185,7 @@ const SERVED: Record<string, Served> = {
   RestoreSecret: change('delete', {}, (client, input) => client.restoreSecret(input as never)),
   GetRandomPassword: {
     action: 'random-password',
-    members: {
-      PasswordLength: 'integer',
-      ExcludeCharacters: 'string',
-      ExcludeNumbers: 'boolean',
-      ExcludePunctuation: 'boolean',
-      ExcludeUppercase: 'boolean',
-      ExcludeLowercase: 'boolean',
-      IncludeSpace: 'boolean',
-      RequireEachIncludedType: 'boolean',
-    },
+    members: PASSWORD_MEMBERS,
     run: async (c, state, _grant, input) => {
       await state.limit(c, 'read')
       const { client } = state.upstream(c.env ?? {})

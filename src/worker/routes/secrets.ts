@@ -38,7 +38,8 @@ const UPDATE_MEMBERS: MemberSpec = {
   SecretString: 'string',
   SecretBinary: 'blob',
 }
-const PASSWORD_MEMBERS: MemberSpec = {
+/** GetRandomPassword's members, on both the REST route and POST /. */
+export const PASSWORD_MEMBERS: MemberSpec = {
   PasswordLength: 'integer',
   ExcludeCharacters: 'string',
   ExcludeNumbers: 'boolean',
@@ -122,20 +123,7 @@ export function secretsRoutes(state: WorkerState): Hono<AppEnv> {
     if (typeof input.Name !== 'string') {
       throw new WorkerError('ValidationException', 'Member Name is required')
     }
-    const name = input.Name
-    c.get('log').secretId = name
-    // A new secret is named, never addressed by ARN (which is no name: it holds `:`).
-    if (!isCanonicalName(name)) {
-      throw new WorkerError(
-        'ValidationException',
-        'Name must be a secret name (ASCII letters, digits and /_+=.@-, with no empty, "." or ".." segments), not an ARN'
-      )
-    }
-    if (!coversName(grant, name)) throw outOfScope(grant)
-    await state.limit(c, 'write')
-    const { client, cache } = state.upstream(c.env ?? {})
-    const out = await timed(c, state, client.createSecret({ ...input, Name: name }))
-    await invalidate(cache, [name, out.ARN, out.Name])
+    const out = await createInGrant(c, state, grant, input, input.Name)
     return c.json(toWire(out) as object, 201)
   })
   // Before the `/v1/secrets/*` routes, which match the bare path too (with an empty id).
@@ -345,6 +333,40 @@ export async function readBatch(
     }
   }
   return { SecretValues: values, Errors: [...errors.values()] }
+}
+
+/**
+ * CreateSecret for the caller's grant: the name checked (canonical, never an ARN, inside the
+ * grant), the write limit counted, the caller's `ClientRequestToken` passed through (so its
+ * retries stay idempotent), and the cache invalidated.
+ *
+ * @returns The upstream's answer.
+ */
+export async function createInGrant(
+  c: Context<AppEnv>,
+  state: WorkerState,
+  grant: Grant,
+  input: Record<string, unknown>,
+  name: string
+): Promise<{
+  ARN?: string | undefined
+  Name?: string | undefined
+  VersionId?: string | undefined
+}> {
+  c.get('log').secretId = name
+  // A new secret is named, never addressed by ARN (which is no name: it holds `:`).
+  if (!isCanonicalName(name)) {
+    throw new WorkerError(
+      'ValidationException',
+      'Name must be a secret name (ASCII letters, digits and /_+=.@-, with no empty, "." or ".." segments), not an ARN'
+    )
+  }
+  if (!coversName(grant, name)) throw outOfScope(grant)
+  await state.limit(c, 'write')
+  const { client, cache } = state.upstream(c.env ?? {})
+  const out = await timed(c, state, client.createSecret({ ...input, Name: name }))
+  await invalidate(cache, [name, out.ARN, out.Name])
+  return out
 }
 
 /**
