@@ -272,6 +272,15 @@ async function handle(c: Context<AppEnv>, state: WorkerState): Promise<unknown> 
   const grants = state.grants(env)
   const master = state.masterKeys(env)
   let grant: Grant | undefined
+  // Another scheme (a bearer token sent here by mistake) is refused without quoting it: the
+  // verifier, like AWS, quotes a malformed Authorization header in its message.
+  const authorization = c.req.header('authorization')?.trim() ?? ''
+  if (authorization !== '' && !authorization.startsWith('AWS4-')) {
+    throw new AwsServiceError(
+      'IncompleteSignatureException',
+      'The Authorization header must be an AWS4-HMAC-SHA256 signature (bearer tokens go to the /v1 routes).'
+    )
+  }
   const verified = await verifySigV4(c.req.raw, body, {
     now: state.now,
     ...(env.AWS_REGION === undefined ? {} : { region: env.AWS_REGION }),

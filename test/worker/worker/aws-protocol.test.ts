@@ -202,6 +202,21 @@ describe('POST /: the Secrets Manager protocol', () => {
         400,
       ],
       [
+        'a bearer token, never quoted back',
+        () =>
+          call({
+            change: (r) =>
+              withHeaders(r, (hs) =>
+                hs.set('authorization', 'Bearer esk_not_for_this_route_0123456789abcdef')
+              ),
+          }).then((sent) => {
+            expect(sent.text).not.toContain('esk_not_for_this_route')
+            return sent
+          }),
+        'IncompleteSignatureException',
+        400,
+      ],
+      [
         'an unknown key id',
         () => call({ key: { ...key, accessKeyId: 'ESKA01AAAAAAAAAAAAAAAA' } }),
         'UnrecognizedClientException',
