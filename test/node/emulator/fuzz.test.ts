@@ -106,7 +106,8 @@ describe('emulator', () => {
         }),
         { numRuns: 1500 }
       )
-    })
+      // 1,500 signed requests: about 3 s here, far longer on a loaded machine.
+    }, 60_000)
 
     it('never answers 500 to arbitrary bytes', async () => {
       const emulator = createEmulator()
@@ -120,6 +121,6 @@ describe('emulator', () => {
         }),
         { numRuns: 200 }
       )
-    })
+    }, 60_000)
   })
 })
