@@ -62,9 +62,10 @@ export async function run({ rounds, root }) {
   const out = join(root, 'bench/.out/5-runtimes')
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
-  // A copy of dist/client, so that a rebuild during the run (rm -rf dist) cannot break it; its
-  // `aws4fetch` import still resolves to the repo's node_modules.
-  cpSync(join(root, 'dist/client'), join(out, 'dist-client'), { recursive: true })
+  // A copy of dist/ (dist/client imports chunks from dist/_chunks), so that a rebuild during the
+  // run (rm -rf dist) cannot break it; its `aws4fetch` import still resolves to the repo's
+  // node_modules.
+  cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true })
   const stub = await startStub()
   const children = []
   try {
@@ -144,7 +145,7 @@ async function startStub() {
 // --- the scripts each runtime runs ----------------------------------------------------------
 
 function writeScripts(out, stubUrl) {
-  const ours = pathToFileURL(join(out, 'dist-client/index.js')).href
+  const ours = pathToFileURL(join(out, 'dist/client/index.js')).href
   const constants = `const STUB = ${JSON.stringify(stubUrl)}
 const REGION = ${JSON.stringify(REGION)}
 const CREDENTIALS = ${JSON.stringify(CREDENTIALS)}

@@ -39,12 +39,57 @@ const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000
 // A response Date this far from our clock means our clock is off (the SDKs use 5 minutes; the
 // service rejects signatures more than 15 minutes off).
 const CLOCK_SKEW_THRESHOLD_MS = 5 * 60_000
+const SERVICE = 'secretsmanager'
+const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
+// Request bodies that name a secret but never carry its value: only these are remembered with
+// their hash (see bodyHash), so no secret value outlives its call in the transport.
+const REMEMBERED_BODY_TARGETS: ReadonlySet<Operation> = new Set([
+  'GetSecretValue',
+  'BatchGetSecretValue',
+  'DescribeSecret',
+])
+const ENCODER = new TextEncoder()
 
-// One signing-key cache per credentials value, so the key is derived once per day. aws4fetch's
-// AwsV4Signer is used directly: AwsClient.sign would build a Request only to be taken apart.
+// aws4fetch's AwsV4Signer, used directly (AwsClient.sign would build a Request only to be taken
+// apart), with two of its steps replaced; the canonical request and the string to sign stay its
+// own. AwsV4Signer keeps the derived key as bytes and imports it again on every signature, and
+// hashes the body on every attempt: each WebCrypto call is an await that costs 12-21 µs of CPU in
+// workerd and about 40 µs on Node (bench/5-runtimes). Here the key stays an imported CryptoKey
+// and the body's hash comes with it, so a signature takes one digest and one HMAC.
+class SigningKeySigner extends AwsV4Signer {
+  constructor(
+    init: ConstructorParameters<typeof AwsV4Signer>[0],
+    private readonly signer: Signer,
+    private readonly bodySha256: string
+  ) {
+    super(init)
+  }
+
+  override async hexBodyHash(): Promise<string> {
+    return this.bodySha256
+  }
+
+  override async signature(): Promise<string> {
+    const date = this.datetime.slice(0, 8)
+    let key = this.signer.key
+    if (key?.date !== date) {
+      // Concurrent first calls of a day may each derive it; the result is the same. The key
+      // itself is kept, not a promise of it: in workerd a promise from one request cannot settle
+      // for another.
+      key = { date, cryptoKey: await deriveSigningKey(this.secretAccessKey, date, this.region) }
+      this.signer.key = key
+    }
+    const stringToSign = ENCODER.encode(await this.stringToSign())
+    return hex(await crypto.subtle.sign('HMAC', key.cryptoKey, stringToSign))
+  }
+}
+
+// One signing key per credentials value, derived once per day and kept as an imported HMAC
+// CryptoKey (see SigningKeySigner). Region and service are fixed per transport, so the day alone
+// tells the key apart; only the latest day's is kept.
 interface Signer {
   credentials: AwsCredentials
-  cache: Map<string, ArrayBuffer>
+  key?: { date: string; cryptoKey: CryptoKey }
 }
 
 // A shared credential refresh: its promise for the caller that started it, and its outcome for
@@ -106,6 +151,9 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
   let current: Signer | undefined
   let refreshing: Refresh | undefined
   let clockOffsetMs = 0
+  // The last remembered request body and its SHA-256: a reader asks for the same secret again and
+  // again, and retries send the same body.
+  let remembered: { body: string; sha256: string } | undefined
 
   // Our best guess of the service's time.
   const clock = () => now() + clockOffsetMs
@@ -116,10 +164,13 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     signal?.throwIfAborted()
     let lastRetryCost: number | undefined
     let clockCorrected = false
+    let bodySha256: string | undefined
     for (let attempt = 1; ; attempt++) {
       const signer = await currentSigner(target, signal)
+      bodySha256 ??= await bodyHash(target, body)
       const signedOffsetMs = clockOffsetMs
-      const exchange = await attemptOnce(target, signer, body, now() + signedOffsetMs, signal)
+      const signingTimeMs = now() + signedOffsetMs
+      const exchange = await attemptOnce(target, signer, body, bodySha256, signingTimeMs, signal)
       const headers = 'response' in exchange ? exchange.response.headers : undefined
       // Every response corrects the clock, a success or the last attempt's error too, so the
       // next call is signed right even with maxAttempts 1.
@@ -151,18 +202,29 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     }
   }
 
+  // The body's SHA-256 (hex), once per call, and only once for a body sent again (see
+  // REMEMBERED_BODY_TARGETS).
+  async function bodyHash(target: Operation, body: string): Promise<string> {
+    const last = remembered
+    if (last !== undefined && last.body === body) return last.sha256
+    const sha256 = hex(await crypto.subtle.digest('SHA-256', ENCODER.encode(body)))
+    if (REMEMBERED_BODY_TARGETS.has(target)) remembered = { body, sha256 }
+    return sha256
+  }
+
   // One signed request with its own time limit. Returns a failure instead of throwing it, except
   // the caller's abort, which ends the call.
   async function attemptOnce(
     target: Operation,
     signer: Signer,
     body: string,
+    bodySha256: string,
     signingTimeMs: number,
     signal: AbortSignal | undefined
   ): Promise<Exchange> {
     signal?.throwIfAborted()
     const { accessKeyId, secretAccessKey, sessionToken } = signer.credentials
-    const signed = await new AwsV4Signer({
+    const init = {
       url: endpoint,
       method: 'POST',
       headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
@@ -170,45 +232,51 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
       accessKeyId,
       secretAccessKey,
       ...(sessionToken ? { sessionToken } : {}),
-      service: 'secretsmanager',
+      service: SERVICE,
       region,
       datetime: amzDate(signingTimeMs),
-      cache: signer.cache,
-    }).sign()
+    }
+    const signed = await new SigningKeySigner(init, signer, bodySha256).sign()
     // The caller may have aborted while we signed: then send nothing.
     signal?.throwIfAborted()
-    const controller = new AbortController()
-    const onAbort = () => controller.abort(signal?.reason)
-    signal?.addEventListener('abort', onAbort, { once: true })
-    let timeout: SecretsManagerError | undefined
-    const timer =
-      timeoutMs > 0
-        ? setTimeout(() => {
-            timeout = new SecretsManagerError({
-              operation: target,
-              code: 'TimeoutError',
-              detail: `no response within ${timeoutMs} ms`,
-            })
-            controller.abort(timeout)
-          }, timeoutMs)
-        : undefined
+    // The time limit is AbortSignal.timeout rather than setTimeout: Deno's first setTimeout costs
+    // about 12 ms (the cold start in bench/5-runtimes). Its timer cannot be cleared; it fires
+    // later into a signal nothing listens to any more. An AbortController joins it to the
+    // caller's signal only when there are both.
+    const limit = timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined
+    let attemptSignal = limit ?? signal
+    let controller: AbortController | undefined
+    const onAbort = () => controller?.abort(signal?.reason)
+    const onLimit = () => controller?.abort(limit?.reason)
+    if (signal !== undefined && limit !== undefined) {
+      controller = new AbortController()
+      attemptSignal = controller.signal
+      signal.addEventListener('abort', onAbort, { once: true })
+      limit.addEventListener('abort', onLimit, { once: true })
+    }
     // Read at call time, and called unbound: browsers reject fetch called on another `this`.
     const fetchImpl = merged.fetch ?? globalThis.fetch
-    // The runtime's fetch rejects on abort, while it waits and while the body streams (workerd,
-    // Node, Deno, Bun, browsers). A custom fetch may ignore the signal: only its waits are bounded
-    // by hand (the two promise wrappers cost 11-16% of a call's CPU in workerd; bench/2-workerd).
-    const bounded = merged.fetch !== undefined
     try {
-      const init = { method: 'POST', headers: signed.headers, body, signal: controller.signal }
-      const pending = fetchImpl(endpoint, init)
-      const response = await (bounded ? untilAborted(pending, controller.signal) : pending)
-      // Decoded by hand: workerd warns on .text() for a non-text type like x-amz-json-1.1.
-      const reading = response.arrayBuffer()
-      const bytes = await (bounded ? untilAborted(reading, controller.signal) : reading)
-      return { response, body: new TextDecoder().decode(bytes) }
+      const request = {
+        method: 'POST',
+        headers: signed.headers,
+        body,
+        signal: attemptSignal ?? null,
+      }
+      const pending = exchangeOnce(fetchImpl, endpoint, request)
+      // The runtime's fetch rejects on abort, while it waits and while the body streams
+      // (workerd, Node, Deno, Bun, browsers). A custom fetch may ignore the signal: only its wait
+      // is bounded by hand, with one promise wrapper for the response and its body (a wrapper
+      // costs 5-8% of a call's CPU in workerd; bench/2-workerd).
+      const bounded = merged.fetch !== undefined
+      return await (bounded ? untilAborted(pending, attemptSignal) : pending)
     } catch (e) {
       if (signal?.aborted) throw signal.reason
-      if (timeout !== undefined) return { error: timeout }
+      if (limit?.aborted) {
+        const detail = `no response within ${timeoutMs} ms`
+        const error = new SecretsManagerError({ operation: target, code: 'TimeoutError', detail })
+        return { error }
+      }
       // Any other rejection is a network failure: TypeError in browsers, workerd, Deno and
       // Node; other errors in Bun and custom fetch functions. Its message stays out of ours and
       // out of `cause` (a custom fetch may quote the request, i.e. the secret): only its class
@@ -222,8 +290,10 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
       })
       return { error }
     } finally {
-      if (timer !== undefined) clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
+      if (controller !== undefined) {
+        signal?.removeEventListener('abort', onAbort)
+        limit?.removeEventListener('abort', onLimit)
+      }
     }
   }
 
@@ -296,11 +366,10 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
         cause: e,
       })
     }
-    // The signing key derives from the secret key alone (and the day, region and service, which
-    // aws4fetch keys its cache by): keep the cache while the secret is unchanged, and drop it with
-    // the old secret.
+    // The signing key derives from the secret key alone (and the day, region and service): keep
+    // it while the secret is unchanged, and drop it with the old secret.
     const sameSecret = previous?.credentials.secretAccessKey === credentials.secretAccessKey
-    current = { credentials, cache: sameSecret ? previous.cache : new Map() }
+    current = sameSecret && previous.key ? { credentials, key: previous.key } : { credentials }
     return current
   }
 
@@ -322,6 +391,42 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
   }
 
   return { region, endpoint, timeoutMs, send }
+}
+
+// Sends one request and reads its whole body. Decoded by hand: workerd warns on .text() for a
+// non-text type like x-amz-json-1.1.
+async function exchangeOnce(
+  fetchImpl: typeof fetch,
+  url: string,
+  init: RequestInit
+): Promise<Exchange> {
+  const response = await fetchImpl(url, init)
+  const bytes = await response.arrayBuffer()
+  return { response, body: new TextDecoder().decode(bytes) }
+}
+
+// The SigV4 signing key for one day, region and service, as aws4fetch derives it (the HMAC
+// chain of AWS4<secret>, date, region, service, aws4_request), imported once for signing.
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
+async function deriveSigningKey(
+  secretAccessKey: string,
+  date: string,
+  region: string
+): Promise<CryptoKey> {
+  let key: BufferSource = ENCODER.encode(`AWS4${secretAccessKey}`)
+  for (const part of [date, region, SERVICE, 'aws4_request']) {
+    const cryptoKey = await crypto.subtle.importKey('raw', key, HMAC_SHA256, false, ['sign'])
+    key = await crypto.subtle.sign('HMAC', cryptoKey, ENCODER.encode(part))
+  }
+  return crypto.subtle.importKey('raw', key, HMAC_SHA256, false, ['sign'])
+}
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'))
+
+function hex(buffer: ArrayBuffer): string {
+  let out = ''
+  for (const byte of new Uint8Array(buffer)) out += HEX_DIGITS[byte]
+  return out
 }
 
 // SigV4 basic-format timestamp: 20261123T120000Z.

@@ -11,12 +11,28 @@ const realSetImmediate = globalThis.setImmediate
 /** How long {@link until} waits for real I/O, in real milliseconds. */
 const UNTIL_TIMEOUT_MS = 10_000
 
+const realAbortSignalTimeout = AbortSignal.timeout.bind(AbortSignal)
+
+// vitest's fake timers leave AbortSignal.timeout (the client's time limit per attempt) on the real
+// clock. While timers are faked, it runs on the fake setTimeout instead, as one timer, firing
+// with the TimeoutError DOMException the runtime's would.
+function fakeAbortSignalTimeout(ms: number): AbortSignal {
+  if (!vi.isFakeTimers()) return realAbortSignalTimeout(ms)
+  const controller = new AbortController()
+  setTimeout(() => controller.abort(new DOMException('signal timed out', 'TimeoutError')), ms)
+  return controller.signal
+}
+
 /**
- * Fakes `setTimeout`, `clearTimeout` and `Date` only; `performance` and `setImmediate` stay real
- * for {@link until}. Undo with `vi.useRealTimers()`.
+ * Fakes `setTimeout`, `clearTimeout`, `Date` and `AbortSignal.timeout` only; `performance` and
+ * `setImmediate` stay real for {@link until}. Undo with `vi.useRealTimers()` (AbortSignal.timeout
+ * follows it back to the real clock).
  */
 export function useFakeTimers(): void {
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] })
+  if (!vi.isMockFunction(AbortSignal.timeout)) {
+    vi.spyOn(AbortSignal, 'timeout').mockImplementation(fakeAbortSignalTimeout)
+  }
 }
 
 /**
