@@ -7,8 +7,10 @@
 import { AwsClient } from 'aws4fetch'
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { toBase64 } from '../../../src/client/serde.js'
 import type { RateLimiterLike, RequestLog } from '../../../src/worker/index.js'
 import { createAccessKey, createMasterKey, parseMasterKeys } from '../../../src/worker/keys.js'
+import { namesIn, refuse } from './fuzz-support.js'
 import {
   ACCOUNT_ID,
   clientBehindWorker,
@@ -158,10 +160,6 @@ type LimiterMode = 'ok' | 'over' | 'throws'
 // The keys a request may be signed with: the two grants' own, and near misses.
 type KeyRef = 'in' | 'out' | 'revoked' | 'unknown' | 'wrong-secret' | 'other-master' | 'real-aws'
 
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-}
-
 async function createWorld(): Promise<World> {
   const master = parseMasterKeys(MASTER)
   const keyIn = await createAccessKey(master)
@@ -226,7 +224,7 @@ async function createWorld(): Promise<World> {
     if (seed.binary) {
       const text = mark(`BIN-${id}`, seed.name, 'SecretBinary (decoded)', seed.reader)
       const bytes = new Uint8Array([0xff, 0x00, ...new TextEncoder().encode(text), 0xfe])
-      mark(base64(bytes), seed.name, 'SecretBinary', seed.reader)
+      mark(toBase64(bytes), seed.name, 'SecretBinary', seed.reader)
       value.SecretBinary = bytes
     } else {
       value.SecretString = mark(`VALUE-${id}`, seed.name, 'SecretString', seed.reader)
@@ -248,7 +246,7 @@ async function createWorld(): Promise<World> {
     mark(`WRITE-${crypto.randomUUID()}`, `a write (${n})`, 'written value', 'in')
   )
   const writeBinaries = writeValues.map((text) =>
-    mark(base64(new TextEncoder().encode(`B${text}`)), 'a write', 'written binary', 'in')
+    mark(toBase64(new TextEncoder().encode(`B${text}`)), 'a write', 'written binary', 'in')
   )
   return { h, keys, restToken, markers, writeValues, writeBinaries, arns, limiter }
 }
@@ -1054,22 +1052,6 @@ function covers(grant: 'in' | 'out', name: string): boolean {
   return grant === 'in' ? name.startsWith('fw/a/') && name.length > 5 : name === 'fw/b/exact'
 }
 
-// Every `Name` an answer returns: the secret, a batch's values, a list's entries.
-// biome-ignore lint/suspicious/noExplicitAny: any JSON answer
-function namesIn(json: any): string[] {
-  if (typeof json !== 'object' || json === null) return []
-  const names: string[] = typeof json.Name === 'string' ? [json.Name] : []
-  for (const list of [json.SecretValues, json.SecretList]) {
-    if (Array.isArray(list)) for (const entry of list) names.push(...namesIn(entry))
-  }
-  return names
-}
-
-// Fails naming every finding in full (an expect would cut a long message short).
-function refuse(findings: string[], what: string): void {
-  if (findings.length > 0) throw new Error(`${what}: ${findings.join('; ')}`)
-}
-
 interface Tally {
   statuses: Map<number, number>
   types: Map<string, number>
@@ -1243,7 +1225,7 @@ describe('worker', () => {
         expect(Object.keys(meta.VersionIdsToStages ?? {}), `${seed.name} versions`).toHaveLength(1)
         expect(world.markers.get(meta.Description as string)?.secret, seed.name).toBe(seed.name)
         const value = await behind.getSecretValue({ SecretId: seed.name })
-        const shown = value.SecretString ?? base64(value.SecretBinary ?? new Uint8Array())
+        const shown = value.SecretString ?? toBase64(value.SecretBinary ?? new Uint8Array())
         expect(world.markers.get(shown)?.secret, `${seed.name} value`).toBe(seed.name)
       }
     }, 120_000)

@@ -4,8 +4,10 @@
 // use the AWS member names of the Secrets Manager model, so they reach the routes' own checks.
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { toBase64 } from '../../../src/client/serde.js'
 import type { RateLimiterLike, RequestLog } from '../../../src/worker/index.js'
 import { ok } from '../../support/call.js'
+import { namesIn, refuse } from './fuzz-support.js'
 import { ACCOUNT_ID, createHarness, type Harness, REGION, testToken } from './harness.js'
 
 // Who may read a secret: the `in` grant (everything on fz/a/*), the `out` grant (read on
@@ -154,10 +156,6 @@ interface World {
 
 type LimiterMode = 'ok' | 'over' | 'throws'
 
-function base64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
-}
-
 async function createWorld(): Promise<World> {
   const tokens = { in: testToken('in'), out: testToken('out') }
   const limiter = { mode: 'ok' as LimiterMode }
@@ -198,7 +196,7 @@ async function createWorld(): Promise<World> {
     if (seed.binary) {
       const text = mark(`BIN-${id}`, seed.name, 'SecretBinary (decoded)', seed.reader)
       const bytes = new Uint8Array([0xff, 0x00, ...new TextEncoder().encode(text), 0xfe])
-      input.SecretBinary = mark(base64(bytes), seed.name, 'SecretBinary', seed.reader)
+      input.SecretBinary = mark(toBase64(bytes), seed.name, 'SecretBinary', seed.reader)
     } else {
       input.SecretString = mark(`VALUE-${id}`, seed.name, 'SecretString', seed.reader)
     }
@@ -209,7 +207,7 @@ async function createWorld(): Promise<World> {
     mark(`WRITE-${crypto.randomUUID()}`, `a write (${n})`, 'written value', 'in')
   )
   const writeBinaries = writeValues.map((text) =>
-    mark(base64(new TextEncoder().encode(`B${text}`)), 'a write', 'written binary', 'in')
+    mark(toBase64(new TextEncoder().encode(`B${text}`)), 'a write', 'written binary', 'in')
   )
   return { h, tokens, markers, writeValues, writeBinaries, arns, limiter }
 }
@@ -855,22 +853,6 @@ function presented(req: Req): Set<'in' | 'out'> {
 
 function covers(grant: 'in' | 'out', name: string): boolean {
   return grant === 'in' ? name.startsWith('fz/a/') && name.length > 5 : name === 'fz/b/exact'
-}
-
-// Every `Name` an answer returns: the secret, a batch's values, a list's entries.
-// biome-ignore lint/suspicious/noExplicitAny: any JSON answer
-function namesIn(json: any): string[] {
-  if (typeof json !== 'object' || json === null) return []
-  const names: string[] = typeof json.Name === 'string' ? [json.Name] : []
-  for (const list of [json.SecretValues, json.SecretList]) {
-    if (Array.isArray(list)) for (const entry of list) names.push(...namesIn(entry))
-  }
-  return names
-}
-
-// Fails naming every finding in full (an expect would cut a long message short).
-function refuse(findings: string[], what: string): void {
-  if (findings.length > 0) throw new Error(`${what}: ${findings.join('; ')}`)
 }
 
 interface Tally {
