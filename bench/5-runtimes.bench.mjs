@@ -1,6 +1,7 @@
 // Item 5 of the benchmarks issue: Node, Deno and Bun. Cold start to the first secret, sustained
 // signed GetSecretValue calls per second against a local stub and with a canned `fetch`, and
-// what WebCrypto costs per call next to node:crypto (which the SDK signs with on every runtime).
+// what a signature's crypto costs per call: node:crypto (which the SDK signs with on every
+// runtime), WebCrypto (aws4fetch) and the client's own JavaScript SHA-256 (src/client/sha256.ts).
 // Every variant runs in its own process of the runtime under test; the stub is a Node http server
 // in this process. ours = dist/client (built by `npm run build` when missing or stale).
 import { execFileSync, spawn } from 'node:child_process'
@@ -18,6 +19,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
+import { build } from 'esbuild'
 import { interleave, rowsFrom, stats } from './lib.mjs'
 
 // Cold starts per variant and runtime in each round (each one a sample).
@@ -63,12 +65,23 @@ export async function run({ rounds, root }) {
   rmSync(out, { recursive: true, force: true })
   mkdirSync(out, { recursive: true })
   // A copy of dist/ (dist/client imports chunks from dist/_chunks), so that a rebuild during the
-  // run (rm -rf dist) cannot break it; its `aws4fetch` import still resolves to the repo's
-  // node_modules.
+  // run (rm -rf dist) cannot break it.
   cpSync(join(root, 'dist'), join(out, 'dist'), { recursive: true })
   const stub = await startStub()
   const children = []
   try {
+    // The client's SHA-256 and HMAC, which dist/ does not export, for the crypto figures.
+    await build({
+      stdin: {
+        contents: `export * from './src/client/sha256.ts'\nexport { hexSha256 } from './src/client/sigv4.ts'\n`,
+        resolveDir: root,
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'esm',
+      outfile: join(out, 'own-sha256.mjs'),
+      logLevel: 'silent',
+    })
     const scripts = writeScripts(out, stub.url)
     const runtimes = runtimesOf(root)
     const rows = []
@@ -278,8 +291,10 @@ serve({
 `,
     // The signing crypto of one call, as each library does it with the signing key cached: the
     // SDK with node:crypto (one HMAC, two SHA-256), aws4fetch with WebCrypto (importKey, sign,
-    // two digests), and WebCrypto with the HMAC CryptoKey kept between calls.
+    // two digests), WebCrypto with the HMAC CryptoKey kept between calls, and ours (JavaScript,
+    // synchronous, the key's HMAC pads hashed once).
     crypto: `import { createHash, createHmac } from 'node:crypto'
+import { hexSha256, hmacKey, hmacSha256 } from ${JSON.stringify(pathToFileURL(join(out, 'own-sha256.mjs')).href)}
 ${serve}
 const encoder = new TextEncoder()
 const key = crypto.getRandomValues(new Uint8Array(32))
@@ -290,7 +305,13 @@ const canonical = 'POST\\n/\\n\\ncontent-type:${CONTENT_TYPE}\\nhost:secretsmana
 const stringToSign = 'AWS4-HMAC-SHA256\\n20261202T000000Z\\n20261202/us-east-1/secretsmanager/aws4_request\\n' + '0'.repeat(64)
 const webImportSign = async () => crypto.subtle.sign('HMAC', await crypto.subtle.importKey('raw', key, HMAC, false, ['sign']), encoder.encode(stringToSign))
 const webDigest = (text) => crypto.subtle.digest('SHA-256', encoder.encode(text))
+const ownKey = hmacKey(key)
 serve({
+  'own-call': async () => {
+    hexSha256(body)
+    hexSha256(canonical)
+    return hmacSha256(ownKey, encoder.encode(stringToSign))
+  },
   'node-call': async () => {
     createHash('sha256').update(body).digest('hex')
     createHash('sha256').update(canonical).digest('hex')
@@ -507,13 +528,14 @@ async function sustained(runtimes, scripts, rounds, children) {
   return rows
 }
 
-// --- 2b. what WebCrypto costs per call --------------------------------------------------------
+// --- 2b. what a signature's crypto costs per call -------------------------------------------
 
 async function cryptoCosts(runtimes, scripts, rounds, children) {
   const modes = {
     'node-call': 'node:crypto, as the SDK: HMAC + 2 SHA-256',
     'web-call': 'WebCrypto, as aws4fetch: importKey + HMAC + 2 digests',
     'web-kept-call': 'WebCrypto with the HMAC key kept: HMAC + 2 digests',
+    'own-call': 'ours (src/client/sha256.ts, JavaScript): HMAC + 2 SHA-256',
   }
   const detail = {
     'node-hmac': 'node:crypto createHmac',

@@ -1,7 +1,8 @@
 /**
  * `edge-secrets/client`: a dependency-light AWS Secrets Manager client over `fetch`, for
- * Cloudflare Workers, Deno, Bun, Node 20+ and browsers. It signs with aws4fetch, retries like the
- * AWS SDKs' standard mode, and uses the AWS member names unchanged.
+ * Cloudflare Workers, Deno, Bun, Node 20+ and browsers. It signs with its own SigV4 code (no
+ * dependencies), retries like the AWS SDKs' standard mode, and uses the AWS member names
+ * unchanged.
  *
  * @example
  * ```ts

@@ -3,7 +3,6 @@
 // the one retry loop (the SDKs' standard mode). It is a closure, not a class, so that an entry
 // importing only the read path bundles this and nothing of the eleven operations.
 
-import { AwsV4Signer } from 'aws4fetch'
 import { resolveEndpoint } from './endpoint.js'
 import { parseErrorResponse, SecretsManagerError } from './errors.js'
 import { Latch, TIMED_OUT } from './latch.js'
@@ -18,6 +17,8 @@ import {
   untilAborted,
 } from './retry.js'
 import { decodeResponse } from './serde.js'
+import type { HmacKey } from './sha256.js'
+import { hexSha256, jsonRequestSigner, signingKey } from './sigv4.js'
 import type {
   AwsCredentials,
   Operation,
@@ -40,56 +41,12 @@ const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000
 // service rejects signatures more than 15 minutes off).
 const CLOCK_SKEW_THRESHOLD_MS = 5 * 60_000
 const SERVICE = 'secretsmanager'
-const HMAC_SHA256 = { name: 'HMAC', hash: 'SHA-256' }
-// Request bodies that name a secret but never carry its value: only these are remembered with
-// their hash (see bodyHash), so no secret value outlives its call in the transport.
-const REMEMBERED_BODY_TARGETS: ReadonlySet<Operation> = new Set([
-  'GetSecretValue',
-  'BatchGetSecretValue',
-  'DescribeSecret',
-])
-const ENCODER = new TextEncoder()
 
-// aws4fetch's AwsV4Signer, used directly (AwsClient.sign would build a Request only to be taken
-// apart), with two of its steps replaced; the canonical request and the string to sign stay its
-// own. AwsV4Signer keeps the derived key as bytes and imports it again on every signature, and
-// hashes the body on every attempt: each WebCrypto call is an await that costs 12-21 µs of CPU in
-// workerd and about 40 µs on Node (bench/5-runtimes). Here the key stays an imported CryptoKey
-// and the body's hash comes with it, so a signature takes one digest and one HMAC.
-class SigningKeySigner extends AwsV4Signer {
-  constructor(
-    init: ConstructorParameters<typeof AwsV4Signer>[0],
-    private readonly signer: Signer,
-    private readonly bodySha256: string
-  ) {
-    super(init)
-  }
-
-  override async hexBodyHash(): Promise<string> {
-    return this.bodySha256
-  }
-
-  override async signature(): Promise<string> {
-    const date = this.datetime.slice(0, 8)
-    let key = this.signer.key
-    if (key?.date !== date) {
-      // Concurrent first calls of a day may each derive it; the result is the same. The key
-      // itself is kept, not a promise of it: in workerd a promise from one request cannot settle
-      // for another.
-      key = { date, cryptoKey: await deriveSigningKey(this.secretAccessKey, date, this.region) }
-      this.signer.key = key
-    }
-    const stringToSign = ENCODER.encode(await this.stringToSign())
-    return hex(await crypto.subtle.sign('HMAC', key.cryptoKey, stringToSign))
-  }
-}
-
-// One signing key per credentials value, derived once per day and kept as an imported HMAC
-// CryptoKey (see SigningKeySigner). Region and service are fixed per transport, so the day alone
-// tells the key apart; only the latest day's is kept.
+// One signing key per credentials value, derived once per day. Region and service are fixed per
+// transport, so the day alone tells the key apart; only the latest day's is kept.
 interface Signer {
   credentials: AwsCredentials
-  key?: { date: string; cryptoKey: CryptoKey }
+  key?: { date: string; hmacKey: HmacKey }
 }
 
 // A shared credential refresh: its promise for the caller that started it, and its outcome for
@@ -147,13 +104,11 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
   }
   if (!(timeoutMs >= 0)) throw new TypeError('timeoutMs must be 0 or more')
   const endpoint = resolveEndpoint(merged)
+  const sign = jsonRequestSigner(endpoint, region, SERVICE)
   const quota = new RetryQuota()
   let current: Signer | undefined
   let refreshing: Refresh | undefined
   let clockOffsetMs = 0
-  // The last remembered request body and its SHA-256: a reader asks for the same secret again and
-  // again, and retries send the same body.
-  let remembered: { body: string; sha256: string } | undefined
 
   // Our best guess of the service's time.
   const clock = () => now() + clockOffsetMs
@@ -167,7 +122,7 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     let bodySha256: string | undefined
     for (let attempt = 1; ; attempt++) {
       const signer = await currentSigner(target, signal)
-      bodySha256 ??= await bodyHash(target, body)
+      bodySha256 ??= hexSha256(body)
       const signedOffsetMs = clockOffsetMs
       const signingTimeMs = now() + signedOffsetMs
       const exchange = await attemptOnce(target, signer, body, bodySha256, signingTimeMs, signal)
@@ -202,16 +157,6 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     }
   }
 
-  // The body's SHA-256 (hex), once per call, and only once for a body sent again (see
-  // REMEMBERED_BODY_TARGETS).
-  async function bodyHash(target: Operation, body: string): Promise<string> {
-    const last = remembered
-    if (last !== undefined && last.body === body) return last.sha256
-    const sha256 = hex(await crypto.subtle.digest('SHA-256', ENCODER.encode(body)))
-    if (REMEMBERED_BODY_TARGETS.has(target)) remembered = { body, sha256 }
-    return sha256
-  }
-
   // One signed request with its own time limit. Returns a failure instead of throwing it, except
   // the caller's abort, which ends the call.
   async function attemptOnce(
@@ -224,21 +169,19 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
   ): Promise<Exchange> {
     signal?.throwIfAborted()
     const { accessKeyId, secretAccessKey, sessionToken } = signer.credentials
-    const init = {
-      url: endpoint,
-      method: 'POST',
-      headers: { 'content-type': CONTENT_TYPE, 'x-amz-target': `secretsmanager.${target}` },
-      body,
-      accessKeyId,
-      secretAccessKey,
-      ...(sessionToken ? { sessionToken } : {}),
-      service: SERVICE,
-      region,
-      datetime: amzDate(signingTimeMs),
+    const datetime = amzDate(signingTimeMs)
+    const date = datetime.slice(0, 8)
+    if (signer.key?.date !== date) {
+      signer.key = { date, hmacKey: signingKey(secretAccessKey, date, region, SERVICE) }
     }
-    const signed = await new SigningKeySigner(init, signer, bodySha256).sign()
-    // The caller may have aborted while we signed: then send nothing.
-    signal?.throwIfAborted()
+    const signed = sign({
+      headers: { 'x-amz-target': `secretsmanager.${target}` },
+      bodySha256,
+      datetime,
+      accessKeyId,
+      sessionToken,
+      key: signer.key.hmacKey,
+    })
     // The time limit is AbortSignal.timeout rather than setTimeout: Deno's first setTimeout costs
     // about 12 ms (the cold start in bench/5-runtimes). Its timer cannot be cleared; it fires
     // later into a signal nothing listens to any more. An AbortController joins it to the
@@ -259,7 +202,7 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     try {
       const request = {
         method: 'POST',
-        headers: signed.headers,
+        headers: { 'content-type': CONTENT_TYPE, ...signed },
         body,
         signal: attemptSignal ?? null,
       }
@@ -403,30 +346,6 @@ async function exchangeOnce(
   const response = await fetchImpl(url, init)
   const bytes = await response.arrayBuffer()
   return { response, body: new TextDecoder().decode(bytes) }
-}
-
-// The SigV4 signing key for one day, region and service, as aws4fetch derives it (the HMAC
-// chain of AWS4<secret>, date, region, service, aws4_request), imported once for signing.
-// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
-async function deriveSigningKey(
-  secretAccessKey: string,
-  date: string,
-  region: string
-): Promise<CryptoKey> {
-  let key: BufferSource = ENCODER.encode(`AWS4${secretAccessKey}`)
-  for (const part of [date, region, SERVICE, 'aws4_request']) {
-    const cryptoKey = await crypto.subtle.importKey('raw', key, HMAC_SHA256, false, ['sign'])
-    key = await crypto.subtle.sign('HMAC', cryptoKey, ENCODER.encode(part))
-  }
-  return crypto.subtle.importKey('raw', key, HMAC_SHA256, false, ['sign'])
-}
-
-const HEX_DIGITS = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'))
-
-function hex(buffer: ArrayBuffer): string {
-  let out = ''
-  for (const byte of new Uint8Array(buffer)) out += HEX_DIGITS[byte]
-  return out
 }
 
 // SigV4 basic-format timestamp: 20261123T120000Z.

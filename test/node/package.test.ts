@@ -12,30 +12,23 @@ const NODE_TIMEOUT_MS = 30_000
 
 // Run with node inside the project: only the package's own exports and dependencies resolve.
 const SMOKE_SCRIPT = `
-import { AwsClient } from 'aws4fetch'
+import { SecretsManagerClient } from 'edge-secrets/client'
 import { createEmulator, EmulatorKvStore, EmulatorMemoryStore } from 'edge-secrets/emulator'
 import { serve } from 'edge-secrets/node'
 
 const credentials = { accessKeyId: 'AKIDPACKAGEEXAMPLE', secretAccessKey: 'package-secret' }
-const aws = new AwsClient({ ...credentials, service: 'secretsmanager', region: 'us-east-1', retries: 0 })
-const init = (operation, input) => ({
-  method: 'POST',
-  headers: {
-    'content-type': 'application/x-amz-json-1.1',
-    'x-amz-target': 'secretsmanager.' + operation,
-  },
-  body: JSON.stringify(input),
-})
-const create = { Name: 'packaged', SecretString: 'it works', ClientRequestToken: crypto.randomUUID() }
+const client = (options) => new SecretsManagerClient({ region: 'us-east-1', credentials, ...options })
+const create = { Name: 'packaged', SecretString: 'it works' }
 
-// The emulator on a port, called over HTTP.
+// The emulator on a port, called over HTTP (a wrong signature would be refused).
 const emulator = createEmulator({ credentials: [credentials], store: new EmulatorMemoryStore() })
 const served = await serve(emulator.fetch, { host: '127.0.0.1', port: 0 })
 const results = {}
 try {
-  const created = await aws.fetch(served.url, init('CreateSecret', create))
-  const read = await aws.fetch(served.url, init('GetSecretValue', { SecretId: 'packaged' }))
-  results.served = { create: created.status, read: read.status, value: (await read.json()).SecretString }
+  const sm = client({ endpoint: served.url })
+  const created = await sm.createSecret(create)
+  const read = await sm.getSecretValue({ SecretId: 'packaged' })
+  results.served = { create: created.Name, value: read.SecretString }
 } finally {
   await served.close()
 }
@@ -52,10 +45,10 @@ const kv = {
   }),
 }
 const onKv = createEmulator({ credentials: [credentials], store: new EmulatorKvStore(kv) })
-const url = 'https://secretsmanager.us-east-1.amazonaws.com/'
-const kvCreated = await onKv.fetch(await aws.sign(url, init('CreateSecret', create)))
-const kvRead = await onKv.fetch(await aws.sign(url, init('GetSecretValue', { SecretId: 'packaged' })))
-results.kv = { create: kvCreated.status, read: kvRead.status, value: (await kvRead.json()).SecretString, keys: map.size }
+const inProcess = client({ fetch: (url, init) => onKv.fetch(new Request(url, init)) })
+const kvCreated = await inProcess.createSecret(create)
+const kvRead = await inProcess.getSecretValue({ SecretId: 'packaged' })
+results.kv = { create: kvCreated.Name, value: kvRead.SecretString, keys: map.size }
 // Names unique across subpaths: edge-secrets/cache has a KvStore and a MemoryStore of its own.
 results.exports = Object.keys(await import('edge-secrets/emulator')).sort()
 console.log(JSON.stringify(results))
@@ -249,14 +242,15 @@ describe('the npm package', () => {
       const manifest = JSON.parse(
         await readFile(join(project, 'node_modules/edge-secrets/package.json'), 'utf8')
       ) as { dependencies?: Record<string, string> }
-      expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['aws4fetch'])
-      expect(existsSync(join(project, 'node_modules/aws4fetch/package.json'))).toBe(true)
+      // None: the client signs with its own SigV4 code (src/client/sigv4.ts).
+      expect(manifest.dependencies ?? {}).toEqual({})
+      expect(existsSync(join(project, 'node_modules/aws4fetch'))).toBe(false)
       // hono is an optional peer: only the worker needs it, and it is not installed for the client.
       expect(existsSync(join(project, 'node_modules/hono'))).toBe(false)
       expect(existsSync(join(project, 'node_modules/@aws-sdk'))).toBe(false)
     })
 
-    it('imports edge-secrets/emulator and edge-secrets/node and answers signed calls with 200', async () => {
+    it('imports edge-secrets/emulator and edge-secrets/node and answers signed calls from the packaged client', async () => {
       await writeFile(join(project, 'smoke.mjs'), SMOKE_SCRIPT)
       const result = await run(process.execPath, ['smoke.mjs'], {
         cwd: project,
@@ -265,8 +259,8 @@ describe('the npm package', () => {
       expect(result.stderr).toBe('')
       expect(result.code).toBe(0)
       expect(JSON.parse(result.stdout)).toEqual({
-        served: { create: 200, read: 200, value: 'it works' },
-        kv: { create: 200, read: 200, value: 'it works', keys: 1 },
+        served: { create: 'packaged', value: 'it works' },
+        kv: { create: 'packaged', value: 'it works', keys: 1 },
         exports: ['AwsServiceError', 'EmulatorKvStore', 'EmulatorMemoryStore', 'createEmulator'],
       })
     })

@@ -87,8 +87,8 @@ afterAll(async () => {
 })
 
 describe('examples/deno-bun.ts', () => {
-  // `--cached-only`: Deno fails rather than download anything. edge-secrets and aws4fetch come
-  // from the project's node_modules.
+  // `--cached-only`: Deno fails rather than download anything. edge-secrets comes from the
+  // project's node_modules.
   const runtimes = [
     {
       name: 'Deno',

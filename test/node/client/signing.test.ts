@@ -1,9 +1,11 @@
 import { Sha256Js } from '@smithy/core/checksum'
 import { SignatureV4 } from '@smithy/signature-v4'
+import { AwsV4Signer } from 'aws4fetch'
 import fc from 'fast-check'
 import { HttpResponse, http } from 'msw'
 import { describe, expect, it } from 'vitest'
 import { SecretsManagerClient } from '../../../src/client/index.js'
+import { hexSha256, jsonRequestSigner, signingKey } from '../../../src/client/sigv4.js'
 import { CREDENTIALS, ENDPOINT, REGION, setupMockServer } from '../../mocks/server.js'
 
 interface Captured {
@@ -157,5 +159,115 @@ describe('SecretsManagerClient signing', () => {
     expect(requests[0]?.headers.get('authorization')).toMatch(
       /Credential=AKIDEXAMPLE\/\d{8}\/eu-central-1\/secretsmanager\/aws4_request/
     )
+  })
+
+  // src/client/sigv4.ts replaced aws4fetch's AwsV4Signer: for any endpoint (ports, paths with
+  // characters SigV4 encodes twice, queries), region, target, body, date and credentials, its
+  // headers equal aws4fetch's, byte for byte.
+  it("equals aws4fetch's AwsV4Signer for any endpoint, target, body and credentials", async () => {
+    const segment = fc.string({
+      unit: fc.constantFrom(..."aZ09-_.~!'()*%20 é+=&;,:@$".split(''), '%2F', 'ü', '☃'),
+      maxLength: 8,
+    })
+    const endpoint = fc
+      .record({
+        scheme: fc.constantFrom('https', 'http'),
+        host: fc.constantFrom('secretsmanager.us-east-1.amazonaws.com', '127.0.0.1', 'localhost'),
+        port: fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined }),
+        path: fc.array(segment, { maxLength: 4 }),
+        query: fc.array(fc.tuple(segment, segment), { maxLength: 3 }),
+      })
+      .map(({ scheme, host, port, path, query }) => {
+        const url = new URL(`${scheme}://${host}${port === undefined ? '' : `:${port}`}/`)
+        url.pathname = `/${path.join('/')}`
+        for (const [name, value] of query) url.searchParams.append(name, value)
+        return url.href
+      })
+    await fc.assert(
+      fc.asyncProperty(
+        endpoint,
+        fc.constantFrom('us-east-1', 'eu-west-1', 'cn-north-1', 'us-gov-west-1'),
+        fc.constantFrom('GetSecretValue', 'PutSecretValue', 'ListSecrets'),
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        fc.date({
+          min: new Date('2000-01-01Z'),
+          max: new Date('2099-12-31Z'),
+          noInvalidDate: true,
+        }),
+        fc.string({ minLength: 1, maxLength: 30 }),
+        fc.option(fc.base64String({ minLength: 4, maxLength: 40 }), { nil: undefined }),
+        async (url, region, target, body, date, secretAccessKey, sessionToken) => {
+          const datetime = date.toISOString().replace(/[:-]|\.\d{3}/g, '')
+          const theirs = await new AwsV4Signer({
+            url,
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-amz-json-1.1',
+              'x-amz-target': `secretsmanager.${target}`,
+            },
+            body,
+            accessKeyId: 'AKIDEXAMPLE',
+            secretAccessKey,
+            ...(sessionToken ? { sessionToken } : {}),
+            service: 'secretsmanager',
+            region,
+            datetime,
+          }).sign()
+          const ours = jsonRequestSigner(
+            url,
+            region,
+            'secretsmanager'
+          )({
+            headers: { 'x-amz-target': `secretsmanager.${target}` },
+            bodySha256: hexSha256(body),
+            datetime,
+            accessKeyId: 'AKIDEXAMPLE',
+            sessionToken,
+            key: signingKey(secretAccessKey, datetime.slice(0, 8), region, 'secretsmanager'),
+          })
+          const expected = Object.fromEntries(theirs.headers)
+          delete expected['content-type']
+          expect(ours).toEqual(expected)
+        }
+      ),
+      { numRuns: 300 }
+    )
+  })
+
+  it('equals the signature of @smithy/signature-v4 on an endpoint with a path and a query', async () => {
+    const datetime = '20261123T120000Z'
+    const url = 'http://127.0.0.1:8787/aws/v1%20x/?b=2&a=1&a=0'
+    const headers = jsonRequestSigner(
+      url,
+      REGION,
+      'secretsmanager'
+    )({
+      headers: { 'x-amz-target': 'secretsmanager.GetSecretValue' },
+      bodySha256: hexSha256('{"SecretId":"a"}'),
+      datetime,
+      accessKeyId: CREDENTIALS.accessKeyId,
+      key: signingKey(CREDENTIALS.secretAccessKey, '20261123', REGION, 'secretsmanager'),
+    })
+    const signer = new SignatureV4({
+      credentials: CREDENTIALS,
+      region: REGION,
+      service: 'secretsmanager',
+      sha256: Sha256Js,
+      applyChecksum: false,
+    })
+    const signed = await signer.sign(
+      {
+        method: 'POST',
+        protocol: 'http:',
+        hostname: '127.0.0.1',
+        port: 8787,
+        path: '/aws/v1%20x/',
+        query: { b: '2', a: ['1', '0'] },
+        headers: { host: '127.0.0.1:8787', 'x-amz-target': 'secretsmanager.GetSecretValue' },
+        body: '{"SecretId":"a"}',
+      },
+      { signingDate: new Date(Date.UTC(2026, 10, 23, 12)) }
+    )
+    expect(headers.authorization).toBe(signed.headers.authorization)
   })
 })
