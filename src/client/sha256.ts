@@ -70,30 +70,52 @@ function compress(state: Int32Array, bytes: Uint8Array, offset: number, end: num
   }
 }
 
-// Scratch space for digestFrom (synchronous, so never shared by two digests at once): typed
-// array allocations, not the rounds, were half the time of a signature's hashes.
+// Scratch space (the digests are synchronous, so never shared by two at once): typed array
+// allocations, and TextEncoder.encode's new buffer (3-4.5 µs on Node and Deno, against 0.1 µs to
+// encode into one kept), cost more than the rounds of a signature's short inputs. Each is
+// zeroed after use, so no message outlives its digest here.
 const WORKING = new Int32Array(8)
 const TAIL = new Uint8Array(2 * BLOCK_BYTES)
+const TEXT_SCRATCH_BYTES = 8192
+const TEXT = new Uint8Array(TEXT_SCRATCH_BYTES)
+const ENCODER = new TextEncoder()
 
-// The digest of `data`, continuing from `state` after `prefixBytes` already folded into it
-// (an HMAC's padded key block); `state` is left as it was.
-function digestFrom(state: Int32Array, prefixBytes: number, data: Uint8Array): Uint8Array {
+// The digest of the first `length` bytes of `data`, continuing from `state` after
+// `prefixBytes` already folded into it (an HMAC's padded key block); `state` is left as it was.
+function digestFrom(
+  state: Int32Array,
+  prefixBytes: number,
+  data: Uint8Array,
+  length = data.length
+): Uint8Array {
   WORKING.set(state)
-  const whole = data.length - (data.length % BLOCK_BYTES)
+  const whole = length - (length % BLOCK_BYTES)
   compress(WORKING, data, 0, whole)
   // The tail, 0x80, zeros, and the message length in bits as a 64-bit big-endian number.
-  const rest = data.length - whole
+  const rest = length - whole
   const tailBytes = rest < 56 ? BLOCK_BYTES : 2 * BLOCK_BYTES
-  TAIL.fill(0)
   for (let i = 0; i < rest; i++) TAIL[i] = data[whole + i]!
   TAIL[rest] = 0x80
-  const bits = (prefixBytes + data.length) * 8
+  const bits = (prefixBytes + length) * 8
   writeUint32(TAIL, tailBytes - 8, bits / 2 ** 32)
   writeUint32(TAIL, tailBytes - 4, bits)
   compress(WORKING, TAIL, 0, tailBytes)
+  TAIL.fill(0)
+  W.fill(0)
   const out = new Uint8Array(32)
   for (let i = 0; i < 8; i++) writeUint32(out, i * 4, WORKING[i]!)
   return out
+}
+
+// The digest of a text's UTF-8 bytes, encoded into the scratch space when they fit.
+function digestText(state: Int32Array, prefixBytes: number, text: string): Uint8Array {
+  if (text.length * 3 > TEXT_SCRATCH_BYTES) {
+    return digestFrom(state, prefixBytes, ENCODER.encode(text))
+  }
+  const { written } = ENCODER.encodeInto(text, TEXT)
+  const digest = digestFrom(state, prefixBytes, TEXT, written)
+  TEXT.fill(0, 0, written)
+  return digest
 }
 
 function writeUint32(bytes: Uint8Array, at: number, value: number): void {
@@ -104,13 +126,15 @@ function writeUint32(bytes: Uint8Array, at: number, value: number): void {
 }
 
 /**
- * SHA-256 of some bytes.
+ * SHA-256 of some bytes, or of a text's UTF-8 bytes.
  *
- * @param data The bytes to hash.
+ * @param data The bytes or the text to hash.
  * @returns The 32-byte digest.
  */
-export function sha256(data: Uint8Array): Uint8Array {
-  return digestFrom(INITIAL_STATE, 0, data)
+export function sha256(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string'
+    ? digestText(INITIAL_STATE, 0, data)
+    : digestFrom(INITIAL_STATE, 0, data)
 }
 
 /** An HMAC-SHA256 key with its two padded blocks already hashed, for {@link hmacSha256}. */
@@ -146,9 +170,27 @@ export function hmacKey(key: Uint8Array): HmacKey {
  * HMAC-SHA256 of a message.
  *
  * @param key A key from {@link hmacKey}.
- * @param message The bytes to authenticate.
+ * @param message The bytes, or the text (as UTF-8), to authenticate.
  * @returns The 32-byte MAC.
  */
-export function hmacSha256(key: HmacKey, message: Uint8Array): Uint8Array {
-  return digestFrom(key.outer, BLOCK_BYTES, digestFrom(key.inner, BLOCK_BYTES, message))
+export function hmacSha256(key: HmacKey, message: Uint8Array | string): Uint8Array {
+  const inner =
+    typeof message === 'string'
+      ? digestText(key.inner, BLOCK_BYTES, message)
+      : digestFrom(key.inner, BLOCK_BYTES, message)
+  return digestFrom(key.outer, BLOCK_BYTES, inner)
+}
+
+const HEX_DIGITS = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'))
+
+/**
+ * Lowercase hex of some bytes.
+ *
+ * @param bytes The bytes.
+ * @returns Two hex digits per byte.
+ */
+export function hex(bytes: Uint8Array): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; i++) out += HEX_DIGITS[bytes[i]!]
+  return out
 }

@@ -9,11 +9,10 @@
 // checks the signatures against both, byte for byte, for random endpoints, headers and bodies.
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
 
-import { type HmacKey, hmacKey, hmacSha256, sha256 } from './sha256.js'
+import { type HmacKey, hex, hmacKey, hmacSha256, sha256 } from './sha256.js'
 
 const ALGORITHM = 'AWS4-HMAC-SHA256'
 const ENCODER = new TextEncoder()
-const HEX_DIGITS = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'))
 
 /** One request to sign, for {@link JsonRequestSigner}. */
 export interface SigningInput {
@@ -74,7 +73,7 @@ export function jsonRequestSigner(
     const scope = datetime.slice(0, 8) + scopeTail
     const canonicalRequest = `POST\n${path}\n${query}\n${canonicalHeaders}\n${signedHeaders}\n${bodySha256}`
     const stringToSign = `${ALGORITHM}\n${datetime}\n${scope}\n${hexSha256(canonicalRequest)}`
-    const signature = hex(hmacSha256(key, ENCODER.encode(stringToSign)))
+    const signature = hex(hmacSha256(key, stringToSign))
     sent.authorization = `${ALGORITHM} Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
     return sent
   }
@@ -98,7 +97,7 @@ export function signingKey(
 ): HmacKey {
   let key: Uint8Array = ENCODER.encode(`AWS4${secretAccessKey}`)
   for (const part of [date, region, service, 'aws4_request']) {
-    key = hmacSha256(hmacKey(key), ENCODER.encode(part))
+    key = hmacSha256(hmacKey(key), part)
   }
   return hmacKey(key)
 }
@@ -110,13 +109,7 @@ export function signingKey(
  * @returns 64 hex digits.
  */
 export function hexSha256(text: string): string {
-  return hex(sha256(ENCODER.encode(text)))
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = ''
-  for (const byte of bytes) out += HEX_DIGITS[byte]
-  return out
+  return hex(sha256(text))
 }
 
 // encodeURIComponent, plus the characters it leaves but RFC 3986 reserves.

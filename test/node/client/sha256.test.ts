@@ -3,9 +3,8 @@
 import { createHash, createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { hmacKey, hmacSha256, sha256 } from '../../../src/client/sha256.js'
+import { hex, hmacKey, hmacSha256, sha256 } from '../../../src/client/sha256.js'
 
-const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 const utf8 = (text: string) => new TextEncoder().encode(text)
 
 // FIPS 180-4 §4.2.2: the 64 round constants.
@@ -67,6 +66,27 @@ describe('sha256', () => {
     )
   })
 
+  it('hashes a text as its UTF-8 bytes, short or past the scratch space, like node:crypto', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          // Around 8192 / 3 code units: the scratch space's limit, then TextEncoder.encode.
+          fc
+            .integer({ min: 2700, max: 2760 })
+            .chain((length) =>
+              fc.string({ unit: 'binary-ascii', minLength: length, maxLength: length })
+            ),
+          fc.string({ unit: 'grapheme', minLength: 2000, maxLength: 3000 })
+        ),
+        (text) => {
+          expect(hex(sha256(text))).toBe(createHash('sha256').update(text, 'utf8').digest('hex'))
+        }
+      ),
+      { numRuns: 200 }
+    )
+  })
+
   it('leaves its input unchanged and gives the same digest when called again', () => {
     const bytes = utf8('x'.repeat(100))
     const copy = bytes.slice()
@@ -99,13 +119,17 @@ describe('hmacSha256', () => {
       fc.property(
         fc.uint8Array({ maxLength: 150 }),
         fc.array(fc.uint8Array({ maxLength: 200 }), { minLength: 1, maxLength: 3 }),
-        (key, messages) => {
+        fc.string({ unit: 'grapheme', maxLength: 200 }),
+        (key, messages, text) => {
           const prepared = hmacKey(key)
           for (const message of messages) {
             expect(hex(hmacSha256(prepared, message))).toBe(
               createHmac('sha256', key).update(message).digest('hex')
             )
           }
+          expect(hex(hmacSha256(prepared, text))).toBe(
+            createHmac('sha256', key).update(text, 'utf8').digest('hex')
+          )
         }
       ),
       { numRuns: 300 }
