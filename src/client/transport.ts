@@ -171,8 +171,15 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
     const { accessKeyId, secretAccessKey, sessionToken } = signer.credentials
     const datetime = amzDate(signingTimeMs)
     const date = datetime.slice(0, 8)
-    if (signer.key?.date !== date) {
-      signer.key = { date, hmacKey: signingKey(secretAccessKey, date, region, SERVICE) }
+    let key = signer.key
+    if (key?.date !== date) {
+      // Concurrent first calls of a day may each derive it; the result is the same. The key
+      // itself is kept, not a promise of it: in workerd a promise from one request cannot settle
+      // for another.
+      key = { date, hmacKey: await signingKey(secretAccessKey, date, region, SERVICE) }
+      signer.key = key
+      // The caller may have aborted meanwhile: then send nothing.
+      signal?.throwIfAborted()
     }
     const signed = sign({
       headers: { 'x-amz-target': `secretsmanager.${target}` },
@@ -180,7 +187,7 @@ export function createTransport(options: SecretsManagerClientOptions): Transport
       datetime,
       accessKeyId,
       sessionToken,
-      key: signer.key.hmacKey,
+      key: key.hmacKey,
     })
     // The time limit is AbortSignal.timeout rather than setTimeout: Deno's first setTimeout costs
     // about 12 ms (the cold start in bench/5-runtimes). Its timer cannot be cleared; it fires
