@@ -41,6 +41,8 @@ const CREDENTIALS_REFRESH_MARGIN_MS = 5 * 60_000
 // service rejects signatures more than 15 minutes off).
 const CLOCK_SKEW_THRESHOLD_MS = 5 * 60_000
 const SERVICE = 'secretsmanager'
+// Stateless without `stream`, so one serves every response.
+const DECODER = new TextDecoder()
 
 // One signing key per credentials value, derived once per day. Region and service are fixed per
 // transport, so the day alone tells the key apart; only the latest day's is kept.
@@ -352,12 +354,18 @@ async function exchangeOnce(
 ): Promise<Exchange> {
   const response = await fetchImpl(url, init)
   const bytes = await response.arrayBuffer()
-  return { response, body: new TextDecoder().decode(bytes) }
+  return { response, body: DECODER.decode(bytes) }
 }
 
 // SigV4 basic-format timestamp: 20261123T120000Z.
+// The last one is kept: calls within the same second share it.
+let lastAmzDate = { second: Number.NaN, text: '' }
 function amzDate(ms: number): string {
-  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '')
+  const second = Math.floor(ms / 1000)
+  if (second !== lastAmzDate.second) {
+    lastAmzDate = { second, text: new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '') }
+  }
+  return lastAmzDate.text
 }
 
 // What a NetworkError keeps of a fetch rejection: its class (`TypeError`, or the `name` of a
