@@ -110,7 +110,10 @@ function digestFrom(
 // The digest of a text's UTF-8 bytes, encoded into the scratch space when they fit.
 function digestText(state: Int32Array, prefixBytes: number, text: string): Uint8Array {
   if (text.length * 3 > TEXT_SCRATCH_BYTES) {
-    return digestFrom(state, prefixBytes, ENCODER.encode(text))
+    const bytes = ENCODER.encode(text)
+    const digest = digestFrom(state, prefixBytes, bytes)
+    bytes.fill(0)
+    return digest
   }
   const { written } = ENCODER.encodeInto(text, TEXT)
   const digest = digestFrom(state, prefixBytes, TEXT, written)
@@ -152,18 +155,22 @@ export interface HmacKey {
  */
 export function hmacKey(key: Uint8Array): HmacKey {
   const block = new Uint8Array(BLOCK_BYTES)
-  block.set(key.length > BLOCK_BYTES ? sha256(key) : key)
+  const hashed = key.length > BLOCK_BYTES ? sha256(key) : undefined
+  block.set(hashed ?? key)
+  hashed?.fill(0)
+  const padded = new Uint8Array(BLOCK_BYTES)
   const pad = (byte: number) => {
+    for (let i = 0; i < BLOCK_BYTES; i++) padded[i] = block[i]! ^ byte
     const state = INITIAL_STATE.slice()
-    compress(
-      state,
-      block.map((b) => b ^ byte),
-      0,
-      BLOCK_BYTES
-    )
+    compress(state, padded, 0, BLOCK_BYTES)
     return state
   }
-  return { inner: pad(0x36), outer: pad(0x5c) }
+  const prepared = { inner: pad(0x36), outer: pad(0x5c) }
+  // The key's bytes, padded or in the schedule, outlive this call nowhere here.
+  block.fill(0)
+  padded.fill(0)
+  W.fill(0)
+  return prepared
 }
 
 /**

@@ -102,9 +102,14 @@ export async function signingKey(
   let key: ArrayBuffer = new Uint8Array(ENCODER.encode(`AWS4${secretAccessKey}`)).buffer
   for (const part of [date, region, service, 'aws4_request']) {
     const cryptoKey = await crypto.subtle.importKey('raw', key, HMAC_SHA256, false, ['sign'])
+    // Each step's key is zeroed once the next is made (the secret's own bytes too).
+    new Uint8Array(key).fill(0)
     key = await crypto.subtle.sign('HMAC', cryptoKey, ENCODER.encode(part))
   }
-  return hmacKey(new Uint8Array(key))
+  const bytes = new Uint8Array(key)
+  const prepared = hmacKey(bytes)
+  bytes.fill(0)
+  return prepared
 }
 
 /**

@@ -87,6 +87,15 @@ describe('sha256', () => {
     )
   })
 
+  it('hashes texts of 3-byte characters and lone surrogates at the scratch limit', () => {
+    // 8192 / 3: 2730 units fit the scratch space; 2731 and 2732 go to TextEncoder.encode.
+    for (const length of [2730, 2731, 2732]) {
+      for (const text of ['☃'.repeat(length), '\ud800'.repeat(length)]) {
+        expect(hex(sha256(text))).toBe(createHash('sha256').update(text, 'utf8').digest('hex'))
+      }
+    }
+  })
+
   it('leaves its input unchanged and gives the same digest when called again', () => {
     const bytes = utf8('x'.repeat(100))
     const copy = bytes.slice()
@@ -112,6 +121,15 @@ describe('hmacSha256', () => {
         )
       )
     ).toBe('60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54')
+  })
+
+  it('uses a key of up to one block as it is and hashes a longer one', () => {
+    for (const length of [63, 64, 65]) {
+      const key = new Uint8Array(length).fill(7)
+      expect(hex(hmacSha256(hmacKey(key), 'm'))).toBe(
+        createHmac('sha256', key).update('m').digest('hex')
+      )
+    }
   })
 
   it('equals node:crypto for any key and message, and a prepared key is reusable', () => {

@@ -3,9 +3,10 @@ import { SignatureV4 } from '@smithy/signature-v4'
 import { AwsV4Signer } from 'aws4fetch'
 import fc from 'fast-check'
 import { HttpResponse, http } from 'msw'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { SecretsManagerClient } from '../../../src/client/index.js'
 import { hexSha256, jsonRequestSigner, signingKey } from '../../../src/client/sigv4.js'
+import { createEmulator } from '../../../src/emulator/index.js'
 import { CREDENTIALS, ENDPOINT, REGION, setupMockServer } from '../../mocks/server.js'
 
 interface Captured {
@@ -269,5 +270,135 @@ describe('SecretsManagerClient signing', () => {
       { signingDate: new Date(Date.UTC(2026, 10, 23, 12)) }
     )
     expect(headers.authorization).toBe(signed.headers.authorization)
+  })
+})
+
+// Against the emulator, which verifies every signature, with a clock the test moves.
+describe('SecretsManagerClient signing keys and dates', () => {
+  function emulated(clock: { ms: number }, keys: Record<string, string>) {
+    const emulator = createEmulator({ now: () => clock.ms, credentials: (id) => keys[id] })
+    const dates: string[] = []
+    const fetch = async (url: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(url, init)
+      dates.push(request.headers.get('x-amz-date') ?? '')
+      return emulator.fetch(request)
+    }
+    return { fetch: fetch as typeof globalThis.fetch, dates }
+  }
+
+  it('derives a new signing key when the day changes', async () => {
+    const clock = { ms: Date.UTC(2026, 10, 23, 23, 59, 59) }
+    const { fetch, dates } = emulated(clock, { AKIDEXAMPLE: 'secret' })
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      now: () => clock.ms,
+      fetch,
+      maxAttempts: 1,
+    })
+    await sm.getRandomPassword()
+    clock.ms += 2000
+    await sm.getRandomPassword()
+    expect(dates).toEqual(['20261123T235959Z', '20261124T000001Z'])
+  })
+
+  it('derives a new signing key when the provider rotates the secret', async () => {
+    const clock = { ms: Date.UTC(2026, 10, 23, 12) }
+    const { fetch } = emulated(clock, { AKID1: 'secret-1', AKID2: 'secret-2' })
+    let asked = 0
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: async () => {
+        asked++
+        return {
+          accessKeyId: `AKID${asked}`,
+          secretAccessKey: `secret-${asked}`,
+          expiration: new Date(clock.ms + 10 * 60_000),
+        }
+      },
+      now: () => clock.ms,
+      fetch,
+      maxAttempts: 1,
+    })
+    await sm.getRandomPassword()
+    // Within the 5-minute refresh margin: the provider is asked again, for the new secret.
+    clock.ms += 6 * 60_000
+    await sm.getRandomPassword()
+    expect(asked).toBe(2)
+  })
+
+  it('dates each request with its own signing second', async () => {
+    const clock = { ms: Date.UTC(2026, 10, 23, 12, 0, 1, 600) }
+    const { fetch, dates } = emulated(clock, { AKIDEXAMPLE: 'secret' })
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      now: () => clock.ms,
+      fetch,
+    })
+    await sm.getRandomPassword()
+    clock.ms += 600
+    await sm.getRandomPassword()
+    clock.ms += 60_000
+    await sm.getRandomPassword()
+    expect(dates).toEqual(['20261123T120001Z', '20261123T120002Z', '20261123T120102Z'])
+  })
+
+  it('signs a session token with surrounding whitespace as aws4fetch does (fetch trims it)', async () => {
+    const url = 'https://secretsmanager.us-east-1.amazonaws.com/'
+    const datetime = '20261123T120000Z'
+    const sessionToken = ' TOKEN \t'
+    const theirs = await new AwsV4Signer({
+      url,
+      method: 'POST',
+      body: '{}',
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 's',
+      sessionToken,
+      service: 'secretsmanager',
+      region: 'us-east-1',
+      datetime,
+      headers: { 'x-amz-target': 'secretsmanager.ListSecrets' },
+    }).sign()
+    const ours = jsonRequestSigner(
+      url,
+      'us-east-1',
+      'secretsmanager'
+    )({
+      headers: { 'x-amz-target': 'secretsmanager.ListSecrets' },
+      bodySha256: hexSha256('{}'),
+      datetime,
+      accessKeyId: 'AKIDEXAMPLE',
+      sessionToken,
+      key: await signingKey('s', '20261123', 'us-east-1', 'secretsmanager'),
+    })
+    expect(ours.authorization).toBe(theirs.headers.get('authorization'))
+  })
+
+  it('sends nothing when the caller aborts while the signing key is derived', async () => {
+    const controller = new AbortController()
+    const fetch = vi.fn(async () => new Response('{}'))
+    const sm = new SecretsManagerClient({
+      region: REGION,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      now: () => Date.UTC(2031, 0, 1),
+      fetch,
+    })
+    // The abort lands in the derivation's first await (the derivation itself is real).
+    const importKey = crypto.subtle.importKey.bind(crypto.subtle)
+    const spy = vi.spyOn(crypto.subtle, 'importKey').mockImplementationOnce(((
+      ...args: Parameters<typeof importKey>
+    ) => {
+      controller.abort()
+      return importKey(...args)
+    }) as typeof importKey)
+    try {
+      const error = await sm.listSecrets({}, { signal: controller.signal }).catch((e: unknown) => e)
+      expect(error).toBe(controller.signal.reason)
+      expect(spy).toHaveBeenCalled()
+      expect(fetch).not.toHaveBeenCalled()
+    } finally {
+      spy.mockRestore()
+    }
   })
 })

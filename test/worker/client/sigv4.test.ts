@@ -34,8 +34,9 @@ describe('the client signer in workerd', () => {
   })
 
   it("equals aws4fetch's headers on an endpoint with a path, a query and a session token", async () => {
-    const endpoint = 'http://127.0.0.1:8787/aws/v1%20x/?b=2&a=1'
-    const sessionToken = 'FwoGZXIvYXdzEXAMPLETOKEN'
+    // A repeated query name (sorted by value too), and a token that is trimmed when signed.
+    const endpoint = 'http://127.0.0.1:8787/aws/v1%20x/?b=2&a=1&a=0'
+    const sessionToken = ' FwoGZXIvYXdz  EXAMPLETOKEN '
     const theirs = await new AwsV4Signer({
       url: endpoint,
       method: 'POST',
@@ -48,6 +49,10 @@ describe('the client signer in workerd', () => {
       region: 'us-east-1',
       datetime: DATETIME,
     }).sign()
-    expect(await sign(endpoint, sessionToken)).toEqual(Object.fromEntries(theirs.headers))
+    const ours = await sign(endpoint, sessionToken)
+    // fetch trims the header it sends, as Headers did for aws4fetch.
+    expect({ ...ours, 'x-amz-security-token': ours['x-amz-security-token']?.trim() }).toEqual(
+      Object.fromEntries(theirs.headers)
+    )
   })
 })
